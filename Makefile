@@ -1,0 +1,47 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+DATA_DIR ?= data
+BIN = $(VENV)/bin
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: demo test lint typecheck bench eval system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed  ## set up, load the demo archive, serve http://127.0.0.1:8000
+	$(BIN)/kiemchung --data-dir $(DATA_DIR) init --demo
+	$(BIN)/kiemchung --data-dir $(DATA_DIR) serve
+
+system-deps:  ## PostgreSQL server binaries for the integration tests (Debian)
+	@sh scripts/install-system-deps.sh
+
+test: $(VENV)/.installed-test system-deps  ## everything the tests need, then the whole suite
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+eval: $(VENV)/.installed-test  ## only the evaluation gates (quality floors)
+	$(BIN)/python -m pytest -m evaluation -v
+
+bench: $(VENV)/.installed-test  ## speed and quality figures (prints tables)
+	$(BIN)/python bench/matching.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache .mypy_cache

@@ -1,0 +1,3 @@
+from kiemchung.cli import main
+
+main()

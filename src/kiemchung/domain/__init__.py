@@ -1,0 +1,1 @@
+"""Pure domain types and logic: fact-checks, ratings, posts, claims, matches, ClaimReview."""

