@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from kiemchung.services.factchecks import ArchiveService
+from kiemchung.services.matching import MatchService
 from kiemchung.settings import Settings
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
+from kiemchung.store.matches import MatchStore
 
 
 @dataclass
@@ -26,6 +28,10 @@ class AppContext:
     @cached_property
     def archive(self) -> ArchiveService:
         return ArchiveService(self.factcheck_store)
+
+    @cached_property
+    def matching(self) -> MatchService:
+        return MatchService(self.settings, self.factcheck_store, MatchStore(self.database))
 
     def close(self) -> None:
         self.database.dispose()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from tqdm import tqdm
@@ -101,6 +102,7 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> Non
     total = sum(path.stat().st_size for path in files)
     with tqdm(total=total, unit="B", unit_scale=True, desc="importing", file=sys.stderr, disable=None) as bar:
         report = import_files(app.factcheck_store, files, fmt, progress=bar.update)
+    app.matching.on_imported([])
     for error in report.rejected:
         click.echo(f"rejected {error.describe()}", err=True)
     click.echo(f"imported {report.imported}, rejected {len(report.rejected)}")
@@ -182,6 +184,163 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     settings = app.settings.with_overrides(host=host, port=port)
     click.echo(f"kiemchung serving on http://{settings.host}:{settings.port}  (Ctrl-C stops)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _progress_bar(description: str):  # type: ignore[no-untyped-def]
+    bar = tqdm(desc=description, file=sys.stderr, disable=None, unit=" claims")
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+def _read_posts(stream: IO[bytes]) -> Iterator[tuple[int, object, object]]:
+    """(line number, id, text) for each non-empty line; text is an error message string for bad lines."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8-sig").strip()
+        except UnicodeDecodeError:
+            yield number, None, BadLine("not valid UTF-8")
+            continue
+        if not line:
+            continue
+        if not line.startswith("{"):
+            yield number, number, line
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, BadLine(f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(obj, dict) or "text" not in obj:
+            yield number, obj.get("id") if isinstance(obj, dict) else None, BadLine('expected {"id": ..., "text": ...}')
+            continue
+        yield number, obj.get("id", number), obj["text"]
+
+
+class BadLine(str):
+    """The reason a line of input could not be read."""
+
+
+@cli.command()
+@click.argument("source", default="-", type=click.File("rb"))
+@click.option("--top", "top_k", default=None, type=int, help="Matches per post [default KIEMCHUNG_MATCH_TOP_K=5].")
+@click.option("--store", is_flag=True, help="Store matched suggestions so reviewers can accept or reject them.")
+@click.option(
+    "--dense",
+    default="cascade",
+    show_default=True,
+    type=click.Choice(["cascade", "always", "never"]),
+    help="When to spend the embedder: only where it can change the answer, always, or never.",
+)
+@click.option("--batch-size", default=64, show_default=True, type=int)
+@click.pass_context
+def match(ctx: click.Context, source: IO[bytes], top_k: int | None, store: bool, dense: str, batch_size: int) -> None:
+    """Which posts repeat a fact-checked claim.
+
+    Reads JSON Lines posts {"id": ..., "text": ...} (plain text lines too) from SOURCE or stdin and writes
+    one JSON line per post: {"id", "matched", "matches": [{"factcheck_id", "score", "sentence"}]}, best
+    first. A line that cannot be read gets {"error": ...} and exit status 1 at the end.
+    """
+    from kiemchung.matching.engine import MatchOptions
+
+    app = _context(ctx)
+    _require_database(app)
+    bar, update = _progress_bar("index")
+    with bar:
+        index = app.matching.index(progress=update)
+    missing = len(index.missing_vectors())
+    if dense != "never" and app.matching.embedder and 0 < missing <= app.settings.embed_before_match:
+        bar, update = _progress_bar("embedding archive")
+        with bar:
+            app.matching.embed_missing(progress=update)
+    options = MatchOptions(dense=dense)
+    failures = 0
+    pending: list[tuple[int, object, object]] = []
+
+    def flush() -> None:
+        nonlocal failures
+        good = [(post_id, text) for _, post_id, text in pending if not isinstance(text, BadLine)]
+        answers = iter(app.matching.match_posts(good, top_k, store=store, options=options))
+        for number, post_id, text in pending:
+            if isinstance(text, BadLine):
+                result = {"id": post_id, "line": number, "matched": False, "matches": [], "error": str(text)}
+            else:
+                result = next(answers).as_json()
+            if "error" in result:
+                failures += 1
+                click.echo(f"line {number}: {result['error']}", err=True)
+            click.echo(json.dumps(result, ensure_ascii=False))
+        pending.clear()
+
+    for item in _read_posts(source):
+        pending.append(item)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    if failures:
+        ctx.exit(1)
+
+
+@cli.group("index")
+def index_group() -> None:
+    """The claim-matching index in DATA_DIR/index."""
+
+
+@index_group.command("status")
+@click.pass_context
+def index_status(ctx: click.Context) -> None:
+    """Claims indexed, how many have dense vectors, thresholds."""
+    app = _context(ctx)
+    _require_database(app)
+    click.echo(json.dumps(app.matching.status(), ensure_ascii=False, indent=2))
+
+
+@index_group.command("rebuild")
+@click.option("--embed", is_flag=True, help="Also embed every claim now (slow: tens of claims a second).")
+@click.pass_context
+def index_rebuild(ctx: click.Context, embed: bool) -> None:
+    """Rebuild the index from the archive (it is rebuilt automatically when missing or stale)."""
+    app = _context(ctx)
+    _require_database(app)
+    bar, update = _progress_bar("index")
+    with bar:
+        app.matching.rebuild(progress=update)
+    if embed:
+        bar, update = _progress_bar("embedding")
+        with bar:
+            app.matching.embed_missing(progress=update)
+    click.echo(json.dumps(app.matching.status(), ensure_ascii=False))
+
+
+@cli.group("matches")
+def matches_group() -> None:
+    """Reviewers' feedback on suggested matches, and recalibration from it."""
+
+
+@matches_group.command("feedback")
+@click.argument("match_id", type=int)
+@click.argument("verdict", type=click.Choice(["accept", "reject"]))
+@click.pass_context
+def matches_feedback(ctx: click.Context, match_id: int, verdict: str) -> None:
+    """Accept or reject a stored suggestion."""
+    app = _context(ctx)
+    _require_database(app)
+    app.matching.feedback(match_id, verdict == "accept")
+    click.echo(f"match {match_id}: {verdict}ed")
+
+
+@matches_group.command("refit")
+@click.pass_context
+def matches_refit(ctx: click.Context) -> None:
+    """Recalibrate the decision from every stored review (reproducible)."""
+    app = _context(ctx)
+    _require_database(app)
+    result = app.matching.refit()
+    click.echo(json.dumps({"reviewed": result.reviewed, "maps": result.maps}))
 
 
 def main() -> None:

@@ -45,6 +45,11 @@ class Settings:
     background_embedding: bool = _setting(
         True, "Embed the archive in the background while `serve` runs.", "BACKGROUND_EMBEDDING"
     )
+    embed_before_match: int = _setting(
+        10000,
+        "`kiemchung match` first embeds up to this many archive claims that lack vectors (0: never).",
+        "EMBED_BEFORE_MATCH",
+    )
 
     @property
     def resolved_database_url(self) -> str:

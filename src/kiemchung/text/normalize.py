@@ -165,3 +165,21 @@ def fold_diacritics(text: str) -> str:
     """Strip every diacritic (and đ → d): the secondary field for text typed without them."""
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"\(?@\w+\)?")
+_SIGNATURE_DATE = re.compile(
+    r"\s*[—–-]\s*[^—–\n]{0,80}?(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|tháng)\s+\d{1,2},?\s+\d{4}\s*$",
+    re.IGNORECASE,
+)
+
+
+def clean_post(text: str) -> str:
+    """Drop what carries no claim: links, @handles, a trailing "— Name (@handle) date" signature; '#' signs."""
+    text = _URL.sub(" ", text)
+    text = _HANDLE.sub(" ", text)
+    text = _SIGNATURE_DATE.sub("", text)
+    text = text.replace("#", " ")
+    return re.sub(r"\s+", " ", text).strip()

@@ -6,12 +6,14 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kiemchung.domain.claimreview import factcheck_to_claimreview
 from kiemchung.domain.models import FactCheck
+from kiemchung.errors import InputError
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
-from kiemchung.web.deps import ArchiveDep
+from kiemchung.services.matching import PostResult
+from kiemchung.web.deps import ArchiveDep, MatchingDep
 
 router = APIRouter()
 
@@ -82,3 +84,72 @@ def get_factcheck(factcheck_id: str, archive: ArchiveDep) -> FactCheckOut:
 def get_claimreview(factcheck_id: str, archive: ArchiveDep) -> dict[str, Any]:
     """The fact-check as schema.org ClaimReview JSON-LD."""
     return factcheck_to_claimreview(archive.show(factcheck_id))
+
+
+class MatchRequest(BaseModel):
+    """One post (`text`, optional `id`) or a batch (`posts`)."""
+
+    text: str | None = Field(None, description="The post to match.")
+    id: str | int | None = None
+    posts: list[dict[str, Any]] | None = Field(None, description='Batch form: [{"id": ..., "text": ...}, ...]')
+    top: int = Field(5, ge=1, le=50)
+
+
+class MatchItemOut(BaseModel):
+    factcheck_id: str
+    score: float = Field(ge=0.0, le=1.0)
+    sentence: str
+    match_id: int | None = None
+
+
+class MatchResultOut(BaseModel):
+    id: str | int | None = None
+    matched: bool
+    matches: list[MatchItemOut]
+    error: str | None = None
+
+    @classmethod
+    def of(cls, result: PostResult) -> MatchResultOut:
+        return cls.model_validate(result.as_json())
+
+
+class MatchBatchOut(BaseModel):
+    results: list[MatchResultOut]
+
+
+MAX_BATCH = 256
+
+
+@router.post(
+    "/match", response_model=MatchResultOut | MatchBatchOut, response_model_exclude_none=True, tags=["matching"]
+)
+def match(request: MatchRequest, matching: MatchingDep) -> MatchResultOut | MatchBatchOut:
+    """Does this post repeat a fact-checked claim? `matched` is the calibrated default decision for the
+    best match; matches are best first with a score in [0, 1] and the sentence that matched."""
+    if request.posts is not None:
+        if len(request.posts) > MAX_BATCH:
+            raise InputError(f"at most {MAX_BATCH} posts per request")
+        posts = [
+            (p.get("id") if isinstance(p, dict) else None, p.get("text") if isinstance(p, dict) else p)
+            for p in request.posts
+        ]
+        return MatchBatchOut(
+            results=[MatchResultOut.of(r) for r in matching.match_posts(posts, request.top, store=True)]
+        )
+    if request.text is None:
+        raise InputError('give "text" (one post) or "posts" (a batch)')
+    result = matching.match_posts([(request.id, request.text)], request.top, store=True)[0]
+    if result.error:
+        raise InputError(result.error)
+    return MatchResultOut.of(result)
+
+
+class FeedbackIn(BaseModel):
+    verdict: str = Field(pattern="^(accept|reject)$")
+
+
+@router.post("/matches/{match_id}/feedback", tags=["matching"])
+def match_feedback(match_id: int, body: FeedbackIn, matching: MatchingDep) -> dict[str, object]:
+    """A reviewer accepts or rejects a suggested match; `kiemchung matches refit` recalibrates from these."""
+    matching.feedback(match_id, body.verdict == "accept")
+    return {"match_id": match_id, "verdict": body.verdict}

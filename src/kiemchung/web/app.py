@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from kiemchung.settings import Settings
 from kiemchung.web import api, pages
 
 HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
 
 
 def _swagger_assets() -> Path | None:
@@ -38,12 +41,29 @@ def _status_for(exc: KiemchungError) -> int:
     return 400
 
 
+def _refine_index(context: AppContext, stop: threading.Event) -> None:
+    """Background: give every archive claim a dense vector, a few at a time, between requests."""
+    try:
+        if context.matching.embedder is not None:
+            context.matching.embed_missing(batch_size=8, stop=stop)
+    except Exception:  # noqa: BLE001 - a failing refinement must never take the server down
+        logger.exception("background embedding stopped")
+
+
 def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
     context = context or AppContext(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if settings.background_embedding:
+            worker = threading.Thread(target=_refine_index, args=(context, stop), name="kiemchung-embed", daemon=True)
+            worker.start()
         yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=30)
         context.close()
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from kiemchung.app_context import AppContext
 from kiemchung.services.factchecks import ArchiveService
+from kiemchung.services.matching import MatchService
 
 
 def get_context(request: Request) -> AppContext:
@@ -19,5 +20,10 @@ def get_archive(request: Request) -> ArchiveService:
     return get_context(request).archive
 
 
+def get_matching(request: Request) -> MatchService:
+    return get_context(request).matching
+
+
 ContextDep = Annotated[AppContext, Depends(get_context)]
 ArchiveDep = Annotated[ArchiveService, Depends(get_archive)]
+MatchingDep = Annotated[MatchService, Depends(get_matching)]

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from kiemchung.domain.claimreview import claimreview_json
 from kiemchung.errors import InputError
 from kiemchung.services.factchecks import ArchiveQuery
-from kiemchung.web.deps import ArchiveDep
+from kiemchung.web.deps import ArchiveDep, MatchingDep
 from kiemchung.web.i18n import LANGUAGES, translator
 
 router = APIRouter(include_in_schema=False)
@@ -62,3 +62,17 @@ def index(request: Request, archive: ArchiveDep) -> HTMLResponse:
 def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep) -> HTMLResponse:
     fc = archive.show(factcheck_id)
     return render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc))
+
+
+@router.get("/match", response_class=HTMLResponse)
+def match_form(request: Request) -> HTMLResponse:
+    return render(request, "match.html", text="", result=None)
+
+
+@router.post("/match", response_class=HTMLResponse)
+async def match_page(request: Request, matching: MatchingDep, archive: ArchiveDep) -> HTMLResponse:
+    form = await request.form()
+    text = str(form.get("text") or "")
+    result = matching.match_posts([(None, text)])[0]
+    claims = {m.factcheck_id: archive.show(m.factcheck_id) for m in result.matches}
+    return render(request, "match.html", text=text, result=result, claims=claims)

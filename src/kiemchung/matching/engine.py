@@ -1,0 +1,196 @@
+"""Matching posts against the archive: hybrid candidates, pair features, a calibrated decision.
+
+The expensive embedder is spent only where it can change the answer (the cascade): a sentence whose
+lexical evidence already decides confidently is not embedded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from kiemchung.matching.decision import Decision, model_kind
+from kiemchung.matching.embedders import Embedder
+from kiemchung.matching.features import DENSE_FEATURES, dense_features, lexical_features
+from kiemchung.matching.index import ArchiveClaim, MatchIndex
+from kiemchung.text import split_sentences
+from kiemchung.text.analysis import Analysis, analyse
+from kiemchung.text.language import guess_language
+from kiemchung.text.normalize import clean_post
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    candidates: int = 20  # lexical candidates per sentence
+    scored: int = 10  # of which this many get pair features
+    dense_candidates: int = 10
+    dense: str = "cascade"  # cascade | always | never
+    accept_above: float = 0.97  # lexical probability that decides without the embedder
+    reject_below: float = 0.03
+    max_sentences: int = 40
+    max_chars: int = 100_000
+
+
+@dataclass(frozen=True)
+class MatchItem:
+    factcheck_id: str
+    score: float
+    sentence: str
+    kind: str = "vi"  # which calibrated model judged it: vi, en or cross
+    features: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PostMatch:
+    matched: bool
+    matches: list[MatchItem]
+    language: str
+    embedded: bool = False  # whether the embedder was spent on this post
+
+
+@dataclass
+class _Unit:
+    sentence: str
+    analysis: Analysis
+    language: str
+    lexical: list[tuple[str, float]]
+    scored: dict[str, dict[str, float]] = field(default_factory=dict)
+    probabilities: dict[str, float] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    embedded: bool = False
+
+
+def sentence_units(text: str, options: MatchOptions) -> list[str]:
+    """The sentences to match: each sentence, and the whole text too when it is short."""
+    text = clean_post(text[: options.max_chars])
+    sentences = [s for s in split_sentences(text) if len(s.split()) >= 3][: options.max_sentences]
+    whole = " ".join(text.split())
+    if whole and (len(sentences) <= 1 or len(whole) <= 400) and whole not in sentences:
+        sentences.insert(0, whole)
+    return sentences
+
+
+class MatchEngine:
+    def __init__(
+        self,
+        index: MatchIndex,
+        decision: Decision,
+        embedder: Embedder | None = None,
+        options: MatchOptions | None = None,
+        threshold_override: float = 0.0,
+    ) -> None:
+        self.index = index
+        self.decision = decision
+        self.embedder = embedder
+        self.options = options or MatchOptions()
+        self.threshold_override = threshold_override
+        self._claim_analysis = lru_cache(maxsize=50_000)(analyse)
+
+    def threshold(self, kind: str) -> float:
+        return self.threshold_override or self.decision.threshold(kind)
+
+    def match(self, text: str, top_k: int = 5) -> PostMatch:
+        return self.match_many([text], top_k)[0]
+
+    def match_many(self, texts: Sequence[str], top_k: int = 5) -> list[PostMatch]:
+        """Match a batch of posts; the sentences that need the embedder are embedded in one batch."""
+        languages = [guess_language(t) for t in texts]
+        units = [self._lexical_units(t, lang) for t, lang in zip(texts, languages, strict=True)]
+        chosen = [u for post in units for u in post if self._needs_dense(u)]
+        if chosen and self.embedder is not None and self.index.vectors is not None:
+            self._add_dense(chosen)
+        return [self._result(post, lang, top_k) for post, lang in zip(units, languages, strict=True)]
+
+    def _lexical_units(self, text: str, language: str) -> list[_Unit]:
+        units = []
+        for sentence in sentence_units(text, self.options):
+            analysis = analyse(sentence)
+            hits = self.index.lexical.search(analysis.features(), self.options.candidates)
+            unit = _Unit(sentence, analysis, language, hits)
+            best = hits[0][1] if hits else 0.0
+            for claim_id, score in hits[: self.options.scored]:
+                features = self._lexical_features(analysis, claim_id, score, best)
+                self._judge(unit, claim_id, features)
+            units.append(unit)
+        return units
+
+    def _judge(self, unit: _Unit, claim_id: str, features: dict[str, float]) -> None:
+        kind = model_kind(unit.language, self.index.claims[claim_id].language)
+        unit.scored[claim_id] = features
+        unit.kinds[claim_id] = kind
+        unit.probabilities[claim_id] = self.decision.score(features, kind)
+
+    def _lexical_features(self, analysis: Analysis, claim_id: str, score: float, best: float) -> dict[str, float]:
+        claim = self._claim_analysis(self.index.claims[claim_id].text)
+        return lexical_features(analysis, claim, self.index.lexical.idf_of, score, best)
+
+    def _needs_dense(self, unit: _Unit) -> bool:
+        """Spend the embedder only where it can change the answer."""
+        if self.embedder is None or self.options.dense == "never":
+            return False
+        if self.options.dense == "always":
+            return True
+        same_language = [p for c, p in unit.probabilities.items() if unit.kinds[c] != "cross"]
+        best = max(same_language, default=0.0)
+        if best >= self.options.accept_above:
+            return False
+        if self.index.languages() - {unit.language}:
+            return True  # a translation can only be found by meaning
+        return best >= self.options.reject_below
+
+    def _add_dense(self, units: list[_Unit]) -> None:
+        assert self.embedder is not None and self.index.vectors is not None
+        vectors = self.embedder.embed([u.sentence for u in units])
+        wanted: dict[str, ArchiveClaim] = {}
+        dense_hits = []
+        for unit, vector in zip(units, vectors, strict=True):
+            hits = self.index.vectors.search(vector, self.options.dense_candidates)
+            dense_hits.append(hits)
+            for claim_id in [c for c, _ in unit.lexical[: self.options.scored]] + [c for c, _ in hits]:
+                if claim_id in self.index.claims:
+                    wanted[claim_id] = self.index.claims[claim_id]
+        self.ensure_vectors(list(wanted.values()))
+        for unit, vector, hits in zip(units, vectors, dense_hits, strict=True):
+            self._score_dense(unit, vector, hits)
+            unit.embedded = True
+
+    def ensure_vectors(self, claims: Sequence[ArchiveClaim]) -> int:
+        """Embed the claims that have no current vector yet; returns how many were embedded."""
+        if self.embedder is None or self.index.vectors is None:
+            return 0
+        missing = [c for c in claims if not self.index.vectors.has(c.id, c.key)]
+        if missing:
+            vectors = self.embedder.embed([c.text for c in missing])
+            self.index.vectors.add([c.id for c in missing], [c.key for c in missing], vectors)
+        return len(missing)
+
+    def _score_dense(self, unit: _Unit, vector: np.ndarray, hits: list[tuple[str, float]]) -> None:
+        assert self.index.vectors is not None
+        candidates = list(dict.fromkeys([c for c, _ in unit.lexical[: self.options.scored]] + [c for c, _ in hits]))
+        stored = self.index.vectors.vectors_for([c for c in candidates if c in self.index.claims])
+        cosines = {c: float(v @ vector) for c, v in stored.items()}
+        if not cosines:
+            return
+        best_cosine = max(cosines.values())
+        lexical_scores = dict(unit.lexical)
+        best_lexical = unit.lexical[0][1] if unit.lexical else 0.0
+        for claim_id, cosine in cosines.items():
+            base = {k: v for k, v in unit.scored.get(claim_id, {}).items() if k not in DENSE_FEATURES} or (
+                self._lexical_features(unit.analysis, claim_id, lexical_scores.get(claim_id, 0.0), best_lexical)
+            )
+            self._judge(unit, claim_id, dense_features(base, cosine, best_cosine))
+
+    def _result(self, units: list[_Unit], language: str, top_k: int) -> PostMatch:
+        best: dict[str, MatchItem] = {}
+        for unit in units:
+            for claim_id, probability in unit.probabilities.items():
+                if claim_id not in best or probability > best[claim_id].score:
+                    best[claim_id] = MatchItem(
+                        claim_id, round(probability, 4), unit.sentence, unit.kinds[claim_id], unit.scored[claim_id]
+                    )
+        ranked = sorted(best.values(), key=lambda m: (-m.score, m.factcheck_id))[:top_k]
+        matched = bool(ranked) and ranked[0].score >= self.threshold(ranked[0].kind)
+        return PostMatch(matched, ranked, language, embedded=any(u.embedded for u in units))

@@ -1,0 +1,137 @@
+"""The persistent match index: lexical index, claim texts and dense vectors, in DATA_DIR/index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kiemchung.domain.models import FactCheck
+from kiemchung.matching.lexical import LexicalIndex
+from kiemchung.matching.vectors import VectorStore
+from kiemchung.text.analysis import analyse
+from kiemchung.text.language import guess_language, language_code
+
+FORMAT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class ArchiveClaim:
+    id: str
+    text: str
+    language: str  # "vi" or "en": stored tag, else guessed from the text
+    context: str = ""  # the fact-check's summary: searched, not judged
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Watermark:
+    count: int = 0
+    updated: str | None = None  # ISO time of the newest change the index has seen
+
+    @classmethod
+    def of(cls, count: int, updated: datetime | None) -> Watermark:
+        return cls(count, updated.isoformat() if updated else None)
+
+
+def document_features(claim: ArchiveClaim) -> dict[str, float]:
+    """What the lexical index holds for a claim: its own features, plus its summary's at half weight."""
+    features = analyse(claim.text).features()
+    if claim.context:
+        for feature, count in analyse(claim.context).features().items():
+            features[feature] = features.get(feature, 0.0) + 0.5 * count
+    return features
+
+
+class MatchIndex:
+    def __init__(self, dimension: int | None = None) -> None:
+        self.lexical = LexicalIndex()
+        self.claims: dict[str, ArchiveClaim] = {}
+        self.vectors = VectorStore(dimension) if dimension else None
+        self.watermark = Watermark()
+        self._languages: set[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+    def languages(self) -> set[str]:
+        """The languages of the archive's claims (kept up to date as claims come and go)."""
+        if self._languages is None:
+            self._languages = {c.language for c in self.claims.values()}
+        return self._languages
+
+    def upsert(self, factchecks: Iterable[FactCheck]) -> int:
+        count = 0
+        for fc in factchecks:
+            language = language_code(fc.language) or guess_language(fc.claim)
+            claim = ArchiveClaim(fc.id, fc.claim, language, fc.summary or "")
+            previous = self.claims.get(fc.id)
+            if previous == claim:
+                continue
+            self.claims[fc.id] = claim
+            self._languages = None
+            self.lexical.add(fc.id, document_features(claim))
+            count += 1
+        return count
+
+    def remove(self, ids: Iterable[str]) -> None:
+        for doc_id in ids:
+            self.claims.pop(doc_id, None)
+            self._languages = None
+            self.lexical.remove(doc_id)
+            if self.vectors is not None:
+                self.vectors.remove(doc_id)
+
+    def missing_vectors(self) -> list[ArchiveClaim]:
+        if self.vectors is None:
+            return []
+        return [c for c in self.claims.values() if not self.vectors.has(c.id, c.key)]
+
+    def save(self, directory: Path) -> None:
+        """Write to a sibling directory, then swap it in: a crash never leaves a half-written index."""
+        staging = directory.with_name(directory.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        self.lexical.save(staging)
+        if self.vectors is not None:
+            self.vectors.save(staging)
+        meta = {
+            "version": FORMAT_VERSION,
+            "watermark": self.watermark.__dict__,
+            "claims": [[c.id, c.text, c.language, c.context] for c in self.claims.values()],
+            "dimension": self.vectors.dimension if self.vectors else None,
+        }
+        (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(staging, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, dimension: int | None) -> MatchIndex | None:
+        """The saved index, or None when it is missing, unreadable or of another format."""
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("version") != FORMAT_VERSION:
+                return None
+            index = cls(None)
+            index.lexical = LexicalIndex.load(directory)
+            index.claims = {row[0]: ArchiveClaim(*row) for row in meta["claims"]}
+            index.watermark = Watermark(**meta["watermark"])
+            if dimension and meta.get("dimension") == dimension and (directory / "vectors.npy").exists():
+                index.vectors = VectorStore.load(directory)
+            elif dimension:
+                index.vectors = VectorStore(dimension)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return index

@@ -1,0 +1,292 @@
+"""Matching use cases: keep the index in step with the archive, match posts, take reviewers' feedback."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from kiemchung.domain.models import FactCheck
+from kiemchung.errors import InputError, NotFoundError
+from kiemchung.matching.decision import ARTIFACT, MIN_FEEDBACK, Decision, Recalibration, fit_recalibration
+from kiemchung.matching.embedders import Embedder, make_embedder
+from kiemchung.matching.engine import MatchEngine, MatchOptions, PostMatch
+from kiemchung.matching.index import MatchIndex, Watermark
+from kiemchung.settings import Settings
+from kiemchung.store.factchecks import FactCheckStore
+from kiemchung.store.matches import MatchStore
+
+MAX_TEXT_BYTES = 1_000_000
+SAVE_EVERY_S = 60
+SUGGESTION_SHARE = 0.5  # a best match scoring at least this share of the threshold is kept for review
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True)
+class MatchOut:
+    factcheck_id: str
+    score: float
+    sentence: str
+    match_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """One post's answer, the same for the CLI, the API and the web page."""
+
+    id: object
+    matched: bool
+    matches: list[MatchOut] = field(default_factory=list)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "id": self.id,
+            "matched": self.matched,
+            "matches": [_match_json(m) for m in self.matches],
+        }
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def _match_json(m: MatchOut) -> dict[str, object]:
+    data: dict[str, object] = {"factcheck_id": m.factcheck_id, "score": m.score, "sentence": m.sentence}
+    if m.match_id is not None:
+        data["match_id"] = m.match_id
+    return data
+
+
+def check_text(text: object) -> str:
+    """The text of a post, or InputError saying why it cannot be matched."""
+    if not isinstance(text, str):
+        raise InputError(f"text must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise InputError("text is empty")
+    if len(text.encode("utf-8", errors="replace")) > MAX_TEXT_BYTES:
+        raise InputError(f"text is larger than {MAX_TEXT_BYTES // 1_000_000} MB")
+    if sum(1 for c in text[:10_000] if c == "\ufffd" or (ord(c) < 32 and c not in "\t\r\n")) > 0.1 * min(
+        len(text), 10_000
+    ):
+        raise InputError("text looks binary or mis-encoded")
+    return text
+
+
+class MatchService:
+    def __init__(
+        self,
+        settings: Settings,
+        factchecks: FactCheckStore,
+        matches: MatchStore,
+        embedder: Embedder | None = None,
+        decision: Decision | None = None,
+    ) -> None:
+        self.settings = settings
+        self.factchecks = factchecks
+        self.matches = matches
+        self._embedder = embedder
+        self._decision = decision
+        self._lock = threading.RLock()
+        self._index: MatchIndex | None = None
+
+    @cached_property
+    def embedder(self) -> Embedder | None:
+        return self._embedder or make_embedder(self.settings.embedder, self.settings.embed_threads)
+
+    @cached_property
+    def decision(self) -> Decision:
+        return self._decision or Decision.load(ARTIFACT)
+
+    @property
+    def recalibration_path(self):  # type: ignore[no-untyped-def]
+        return self.settings.index_dir / "recalibration.json"
+
+    # -- the index --------------------------------------------------------------------------------------
+
+    def index(self, progress: Progress | None = None) -> MatchIndex:
+        """The index, loaded from disk, brought up to date with the archive, rebuilt if missing or stale."""
+        with self._lock:
+            dimension = self.embedder.dimension if self.embedder else None
+            if self._index is None:
+                self._index = MatchIndex.load(self.settings.index_dir, dimension)
+            if self._index is None or not self._catch_up(self._index):
+                self._index = self._rebuild(dimension, progress)
+            return self._index
+
+    def _catch_up(self, index: MatchIndex) -> bool:
+        """Apply archive changes since the index's watermark; False when only a rebuild can help."""
+        count, newest = self.factchecks.watermark()
+        if index.watermark == Watermark.of(count, newest):
+            return True
+        moment = datetime.fromisoformat(index.watermark.updated) if index.watermark.updated else None
+        changed = self.factchecks.changed_since(_naive_if_needed(moment, newest))
+        index.upsert(changed)
+        if len(index) != count:
+            return False  # something was deleted behind our back
+        index.watermark = Watermark.of(count, newest)
+        index.save(self.settings.index_dir)
+        return True
+
+    def _rebuild(self, dimension: int | None, progress: Progress | None) -> MatchIndex:
+        count, newest = self.factchecks.watermark()
+        index = MatchIndex(dimension)
+        previous = MatchIndex.load(self.settings.index_dir, dimension)
+        if previous is not None and previous.vectors is not None and index.vectors is not None:
+            index.vectors = previous.vectors  # vectors are keyed by text: keep the ones still valid
+        batch: list[FactCheck] = []
+        done = 0
+        for fc in self.factchecks.iter_all():
+            batch.append(fc)
+            if len(batch) == 1000:
+                index.upsert(batch)
+                done += len(batch)
+                batch.clear()
+                if progress:
+                    progress(done, count)
+        index.upsert(batch)
+        if progress:
+            progress(count, count)
+        index.watermark = Watermark.of(count, newest)
+        index.save(self.settings.index_dir)
+        return index
+
+    def rebuild(self, progress: Progress | None = None) -> MatchIndex:
+        with self._lock:
+            self._index = self._rebuild(self.embedder.dimension if self.embedder else None, progress)
+            return self._index
+
+    def on_imported(self, batch: Sequence[FactCheck]) -> None:
+        """Follow an import incrementally when an index exists (it is built on first use otherwise)."""
+        with self._lock:
+            if self._index is not None or (self.settings.index_dir / "meta.json").exists():
+                self.index()
+
+    def embed_missing(
+        self,
+        limit: int | None = None,
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Refine the index with dense vectors for claims that have none yet; saves about once a minute."""
+        index = self.index()
+        missing = index.missing_vectors()[:limit]
+        engine = self.engine()
+        done = 0
+        saved = time.monotonic()
+        for start in range(0, len(missing), batch_size):
+            if stop is not None and stop.is_set():
+                break
+            with self._lock:
+                done += engine.ensure_vectors(missing[start : start + batch_size])
+                if time.monotonic() - saved > SAVE_EVERY_S:
+                    index.save(self.settings.index_dir)
+                    saved = time.monotonic()
+            if progress:
+                progress(done, len(missing))
+        with self._lock:
+            index.save(self.settings.index_dir)
+        return done
+
+    def status(self) -> dict[str, object]:
+        index = self.index()
+        vectors = len(index.vectors) if index.vectors is not None else 0
+        return {
+            "claims": len(index),
+            "with_vectors": vectors,
+            "embedder": self.embedder.name if self.embedder else None,
+            "thresholds": self.decision.thresholds,
+            "directory": str(self.settings.index_dir),
+        }
+
+    # -- matching ---------------------------------------------------------------------------------------
+
+    def engine(self, options: MatchOptions | None = None) -> MatchEngine:
+        return MatchEngine(
+            self.index(), self.decision, self.embedder, options, threshold_override=self.settings.match_threshold
+        )
+
+    def match_posts(
+        self,
+        posts: Sequence[tuple[object, object]],
+        top_k: int | None = None,
+        store: bool = False,
+        options: MatchOptions | None = None,
+    ) -> list[PostResult]:
+        """Match (id, text) pairs; a post whose text is unusable gets an error, the rest are matched."""
+        top_k = top_k or self.settings.match_top_k
+        if not 1 <= top_k <= 50:
+            raise InputError("top must be between 1 and 50")
+        valid: list[tuple[int, str]] = []
+        results: list[PostResult | None] = [None] * len(posts)
+        for position, (post_id, text) in enumerate(posts):
+            try:
+                valid.append((position, check_text(text)))
+            except InputError as exc:
+                results[position] = PostResult(post_id, False, error=str(exc))
+        engine = self.engine(options)
+        recalibration = Recalibration.load(self.recalibration_path)
+        with self._lock:
+            answers = engine.match_many([text for _, text in valid], top_k)
+        for (position, text), answer in zip(valid, answers, strict=True):
+            results[position] = self._result(posts[position][0], text, answer, engine, recalibration, store)
+        return [r for r in results if r is not None]
+
+    def _result(
+        self,
+        post_id: object,
+        text: str,
+        answer: PostMatch,
+        engine: MatchEngine,
+        recalibration: Recalibration | None,
+        store: bool,
+    ) -> PostResult:
+        scored = [
+            (item, round(recalibration.apply(item.score, item.kind), 4) if recalibration else item.score)
+            for item in answer.matches
+        ]
+        scored.sort(key=lambda pair: -pair[1])
+        matched = bool(scored) and scored[0][1] >= engine.threshold(scored[0][0].kind)
+        out = []
+        for rank, (item, score) in enumerate(scored):
+            match_id = None
+            if store and rank == 0 and score >= SUGGESTION_SHARE * engine.threshold(item.kind):
+                match_id = self.matches.add(
+                    item.factcheck_id, text, item.sentence, item.score, {**item.features, "kind": item.kind}, matched
+                )
+            out.append(MatchOut(item.factcheck_id, score, item.sentence, match_id))
+        return PostResult(post_id, matched, out)
+
+    # -- feedback ---------------------------------------------------------------------------------------
+
+    def feedback(self, match_id: int, accepted: bool) -> None:
+        if not self.matches.set_feedback(match_id, "accepted" if accepted else "rejected"):
+            raise NotFoundError(f"no match with id {match_id}")
+
+    def refit(self) -> Recalibration:
+        """Recalibrate from every stored review (deterministic: same reviews, same map)."""
+        reviews = [
+            (m.score, m.feedback == "accepted", str(m.features.get("kind", "vi"))) for m in self.matches.reviewed()
+        ]
+        if len(reviews) < MIN_FEEDBACK or len({accepted for _, accepted, _ in reviews}) < 2:
+            raise InputError(
+                f"refit needs at least {MIN_FEEDBACK} reviewed matches with both accepts and "
+                f"rejects; there are {len(reviews)}"
+            )
+        recalibration = fit_recalibration(reviews)
+        recalibration.save(self.recalibration_path)
+        return recalibration
+
+
+def _naive_if_needed(moment: datetime | None, reference: datetime | None) -> datetime | None:
+    """SQLite returns naive UTC datetimes, PostgreSQL aware ones: compare like with like."""
+    if moment is None or reference is None:
+        return moment
+    if reference.tzinfo is None and moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    if reference.tzinfo is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

@@ -1,0 +1,160 @@
+"""What the matcher needs to know about one sentence, computed once: tokens, folded tokens, bigrams,
+numbers, named things, negation and polarity words, and spin groups. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from kiemchung.text.normalize import canonical_tones, fold_diacritics, tokens
+from kiemchung.text.spinning import SpinTable, default_spin_table
+
+NEGATIONS = frozenset(
+    {
+        "không",
+        "chưa",
+        "chẳng",
+        "chả",
+        "đừng",
+        "chớ",
+        "not",
+        "no",
+        "never",
+        "none",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "without",
+        "deny",
+        "denies",
+        "denied",
+        "cannot",
+    }
+)
+NEGATION_BIGRAMS = frozenset(
+    {("phủ", "nhận"), ("bác", "bỏ"), ("sai", "sự")}
+    | {
+        (w, "t")
+        for w in (
+            "don",
+            "doesn",
+            "didn",
+            "isn",
+            "aren",
+            "wasn",
+            "weren",
+            "can",
+            "won",
+            "hasn",
+            "haven",
+            "hadn",
+            "shouldn",
+            "wouldn",
+            "couldn",
+        )
+    }
+)
+# Words whose opposite in a near-identical sentence makes a different claim.
+_OPPOSITES = [
+    ("tăng", "giảm"),
+    ("lên", "xuống"),
+    ("cao", "thấp"),
+    ("nhiều", "ít"),
+    ("thắng", "thua"),
+    ("trước", "sau"),
+    ("đầu", "cuối"),
+    ("mở", "đóng"),
+    ("cấm", "phép"),
+    ("lớn", "nhỏ"),
+    ("dài", "ngắn"),
+    ("mua", "bán"),
+    ("nhập", "xuất"),
+    ("đúng", "sai"),
+    ("thật", "giả"),
+    ("sống", "chết"),
+    ("nam", "nữ"),
+    ("increase", "decrease"),
+    ("rise", "fall"),
+    ("more", "less"),
+    ("higher", "lower"),
+    ("up", "down"),
+    ("win", "lose"),
+    ("before", "after"),
+    ("true", "false"),
+    ("open", "close"),
+    ("ban", "allow"),
+    ("increased", "decreased"),
+    ("rose", "fell"),
+    ("won", "lost"),
+    ("alive", "dead"),
+    ("male", "female"),
+]
+OPPOSITE: dict[str, str] = {a: b for a, b in _OPPOSITES} | {b: a for a, b in _OPPOSITES}
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…:]\s*[\"“'‘(]*\s*$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    words: tuple[str, ...]
+    spin: SpinTable
+
+    @cached_property
+    def folded(self) -> tuple[str, ...]:
+        return tuple(fold_diacritics(w) for w in self.words)
+
+    @cached_property
+    def bigrams(self) -> tuple[str, ...]:
+        return tuple(f"{a}_{b}" for a, b in zip(self.words, self.words[1:], strict=False))
+
+    @cached_property
+    def folded_bigrams(self) -> tuple[str, ...]:
+        return tuple(f"{a}_{b}" for a, b in zip(self.folded, self.folded[1:], strict=False))
+
+    @cached_property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(w for w in self.words if _NUMBER.match(w))
+
+    @cached_property
+    def negations(self) -> int:
+        pairs = zip(self.words, self.words[1:], strict=False)
+        return sum(1 for w in self.words if w in NEGATIONS) + sum(1 for p in pairs if p in NEGATION_BIGRAMS)
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Folded capitalised words that do not open the text: places, organisations, people's roles."""
+        found: set[str] = set()
+        text = canonical_tones(self.text)
+        for match in _WORD.finditer(text):
+            word = match.group(0)
+            if not word[0].isupper() or match.start() == 0 or _SENTENCE_END.search(text[: match.start()]):
+                continue
+            found.update(fold_diacritics(w) for w in tokens(word))
+        return frozenset(found - {""})
+
+    @cached_property
+    def groups(self) -> frozenset[int]:
+        return frozenset(self.spin.group_ids(self.words))
+
+    def features(self) -> dict[str, float]:
+        """Lexical index features, each family under its own prefix, with counts."""
+        counts: dict[str, float] = {}
+        for prefix, values in (
+            ("w:", self.words),
+            ("b:", self.bigrams),
+            ("f:", self.folded),
+            ("fb:", self.folded_bigrams),
+            ("g:", [str(g) for g in self.groups]),
+        ):
+            for value in values:
+                key = prefix + value
+                counts[key] = counts.get(key, 0.0) + 1.0
+        return counts
+
+
+def analyse(text: str, spin: SpinTable | None = None) -> Analysis:
+    return Analysis(text=text, words=tuple(tokens(text)), spin=spin or default_spin_table())
