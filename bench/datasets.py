@@ -55,7 +55,7 @@ def vifactcheck_statements(split: str) -> list[dict]:
     return [{"statement": r["Statement"], "url": r["Url"], "label": int(r["labels"])} for r in rows]
 
 
-def news_sentences(count: int, seed: int, offset: int = 0) -> list[str]:
+def news_sentences(count: int, seed: int, offset: int = 0, per_article: int = 1) -> list[str]:
     """Sentences of real news (vietnews test split: benchmark use only) to pad the archive."""
     rng = random.Random(seed)
     sentences: list[str] = []
@@ -67,8 +67,8 @@ def news_sentences(count: int, seed: int, offset: int = 0) -> list[str]:
                 continue
             article = json.loads(line)
             body = [s for s in article.get("body", "").split("\n") if 60 <= len(s) <= 300]
-            if body:
-                sentence = rng.choice(body)
+            picked = [rng.choice(body)] if body and per_article == 1 else rng.sample(body, min(per_article, len(body)))
+            for sentence in picked:
                 sentences.append(" ".join(sentence.replace(" ,", ",").replace(" .", ".").split()))
             if len(sentences) >= count:
                 break

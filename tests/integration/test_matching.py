@@ -81,7 +81,8 @@ def test_bad_input_gets_an_error_per_post_and_the_rest_is_matched(demo: AppConte
 
 def test_feedback_is_stored_and_refit_recalibrates(demo: AppContext) -> None:
     service = demo.matching
-    stored = service.match_posts([(f"p{i}", "Uống nước chanh nóng chữa khỏi ung thư") for i in range(24)], store=True)
+    text = "Uống nước chanh nóng mỗi sáng giúp chữa khỏi bệnh ung thư"
+    stored = service.match_posts([(f"p{i}", text) for i in range(24)], store=True)
     ids = [r.matches[0].match_id for r in stored]
     assert all(isinstance(i, int) for i in ids)
     for number, match_id in enumerate(ids):

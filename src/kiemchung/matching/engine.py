@@ -31,6 +31,8 @@ class MatchOptions:
     accept_above: float = 0.97  # lexical probability that decides without the embedder
     reject_below: float = 0.03
     max_sentences: int = 40
+    embed_candidates: bool = True  # embed archive candidates lacking a vector now (False: leave it to the
+    # background refinement and keep single requests fast)
     max_chars: int = 100_000
 
 
@@ -152,7 +154,8 @@ class MatchEngine:
             for claim_id in [c for c, _ in unit.lexical[: self.options.scored]] + [c for c, _ in hits]:
                 if claim_id in self.index.claims:
                     wanted[claim_id] = self.index.claims[claim_id]
-        self.ensure_vectors(list(wanted.values()))
+        if self.options.embed_candidates:
+            self.ensure_vectors(list(wanted.values()))
         for unit, vector, hits in zip(units, vectors, dense_hits, strict=True):
             self._score_dense(unit, vector, hits)
             unit.embedded = True

@@ -29,6 +29,9 @@ LEXICAL_FEATURES = (
     "length_ratio",
     "lexical_relative",
     "lexical_top",
+    "unmatched_claim_words",
+    "unmatched_claim_max_idf",
+    "numbers_missing_count",
 )
 DENSE_FEATURES = ("dense", "dense_relative", "dense_x_lowcov")
 ALL_FEATURES = LEXICAL_FEATURES + DENSE_FEATURES
@@ -45,7 +48,7 @@ def _soft_matches(side: Analysis, other: Analysis) -> list[bool]:
     """Per word of `side`: found in `other` exactly, folded, or through a shared spin group."""
     other_words, other_folded = set(other.words), set(other.folded)
     hits = [w in other_words or f in other_folded for w, f in zip(side.words, side.folded, strict=True)]
-    for start, end, ids in side.spin.group_spans(side.words):
+    for start, end, ids in side.spans:
         if other.groups.intersection(ids):
             for i in range(start, end):
                 hits[i] = True
@@ -76,7 +79,8 @@ def lexical_features(
     opposite = any(OPPOSITE.get(w) in claim_words and w not in claim_words for w in query_words)
     names_missing = len(claim.names - {*query.folded, *query.names}) / max(len(claim.names), 1)
     names_extra = len(query.names - {*claim.folded, *claim.names}) / max(len(query.names), 1)
-    missing_mass = sum(w for w, hit in zip(claim_weights, soft_claim, strict=True) if not hit)
+    unmatched = [w for w, hit in zip(claim_weights, soft_claim, strict=True) if not hit]
+    missing_mass = sum(unmatched)
     return {
         "bias": 1.0,
         "cov_claim": _weighted_cover(claim.words, exact_claim, claim_weights),
@@ -95,6 +99,10 @@ def lexical_features(
         "length_ratio": abs(math.log((len(query.words) + 1) / (len(claim.words) + 1))),
         "lexical_relative": lexical_score / best_lexical if best_lexical > 0 else 0.0,
         "lexical_top": float(best_lexical > 0 and lexical_score >= best_lexical),
+        # One rare word of the claim that the post does not have (a date, a name) can make another claim.
+        "unmatched_claim_words": math.log1p(len(unmatched)),
+        "unmatched_claim_max_idf": max(unmatched, default=0.0),
+        "numbers_missing_count": math.log1p(len(missing_numbers)),
     }
 
 

@@ -137,8 +137,13 @@ class Analysis:
         return frozenset(found - {""})
 
     @cached_property
+    def spans(self) -> list[tuple[int, int, tuple[int, ...]]]:
+        """Spin-group phrases of the text: (start, end, group ids)."""
+        return self.spin.group_spans(self.words)
+
+    @cached_property
     def groups(self) -> frozenset[int]:
-        return frozenset(self.spin.group_ids(self.words))
+        return frozenset(g for _start, _end, ids in self.spans for g in ids)
 
     def features(self) -> dict[str, float]:
         """Lexical index features, each family under its own prefix, with counts."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from kiemchung.domain.claimreview import factcheck_to_claimreview
 from kiemchung.domain.models import FactCheck
 from kiemchung.errors import InputError
+from kiemchung.matching.engine import MatchOptions
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
 from kiemchung.services.matching import PostResult
 from kiemchung.web.deps import ArchiveDep, MatchingDep
@@ -118,6 +119,8 @@ class MatchBatchOut(BaseModel):
 
 
 MAX_BATCH = 256
+# Requests never wait for archive claims to be embedded: the server's background refinement does that.
+API_OPTIONS = MatchOptions(embed_candidates=False)
 
 
 @router.post(
@@ -134,11 +137,13 @@ def match(request: MatchRequest, matching: MatchingDep) -> MatchResultOut | Matc
             for p in request.posts
         ]
         return MatchBatchOut(
-            results=[MatchResultOut.of(r) for r in matching.match_posts(posts, request.top, store=True)]
+            results=[
+                MatchResultOut.of(r) for r in matching.match_posts(posts, request.top, store=True, options=API_OPTIONS)
+            ]
         )
     if request.text is None:
         raise InputError('give "text" (one post) or "posts" (a batch)')
-    result = matching.match_posts([(request.id, request.text)], request.top, store=True)[0]
+    result = matching.match_posts([(request.id, request.text)], request.top, store=True, options=API_OPTIONS)[0]
     if result.error:
         raise InputError(result.error)
     return MatchResultOut.of(result)
