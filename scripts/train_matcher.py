@@ -27,6 +27,7 @@ import argparse
 import json
 import sys
 import time
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,13 +91,30 @@ class Pairs:
         return out
 
     def best(self, decision: Decision, name: str, count: int) -> list[tuple[float, int]]:
-        """(top score, top is relevant) for each query of one set."""
-        best = [(0.0, 0)] * count
+        """(top score, top is relevant) for each query of one set, as the engine's cascade scores it.
+
+        The lexical model decides alone when it is confident (or, for a query in the archive's language,
+        when nothing is close); otherwise the full model scores every candidate. Queries of the "cross"
+        sets are in another language than their archive, so the full model always scores them.
+        """
+        options = MatchOptions()
+        grouped: dict[int, list[tuple[dict, int, str]]] = defaultdict(list)
         for row, label, kind, (owner, number) in zip(self.rows, self.labels, self.kinds, self.owners, strict=True):
             if owner == name:
-                score = decision.score(row, kind)
-                if score > best[number][0]:
-                    best[number] = (score, label)
+                grouped[number].append((row, label, kind))
+        best = [(0.0, 0)] * count
+        for number, items in grouped.items():
+            lexical = [
+                (decision.lexical[k].probability(r), label)
+                for r, label, k in items
+                if k != "cross" and r.get("lexical_relative", 0.0) > 0
+            ]
+            lexical_best = max((p for p, _ in lexical), default=0.0)
+            confident = lexical_best >= options.accept_above or (
+                lexical_best < options.reject_below and not name.startswith("cross")
+            )
+            scored = lexical if confident else [(decision.score(r, k), label) for r, label, k in items]
+            best[number] = max(scored, default=(0.0, 0))
         return best
 
 
@@ -140,6 +158,12 @@ def main() -> None:
         type=float,
         default=0.05,
         help="English negatives are noisy: Snopes often checked the same claim twice",
+    )
+    parser.add_argument(
+        "--max-false-alarms-cross",
+        type=float,
+        default=0.03,
+        help="cross-language negatives (English tweets against Vietnamese claims) are few",
     )
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--output", type=Path, default=ARTIFACT)
@@ -194,7 +218,7 @@ def main() -> None:
     vi_threshold = threshold_at(held_out["vi"], args.max_false_alarms)
     en_negative = [s for s, _ in pairs.best(decision, "en-dev-negative", len(dev_texts))]
     en_threshold = threshold_at(en_negative, args.max_false_alarms_en)
-    cross_threshold = threshold_at(held_out["cross"], args.max_false_alarms)
+    cross_threshold = threshold_at(held_out["cross"], args.max_false_alarms_cross)
     decision.thresholds = {"vi": vi_threshold, "en": en_threshold, "cross": cross_threshold}
 
     def recall(name: str, count: int, threshold: float) -> float:
@@ -217,6 +241,7 @@ def main() -> None:
         "pairs": {kind: training.kinds.count(kind) for kind in KINDS},
         "max_false_alarms_dev": args.max_false_alarms,
         "max_false_alarms_en": args.max_false_alarms_en,
+        "max_false_alarms_cross": args.max_false_alarms_cross,
         "distractors": args.distractors,
         "l2": args.l2,
         "dev": {k: round(v, 4) for k, v in report.items()},

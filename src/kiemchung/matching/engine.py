@@ -28,8 +28,9 @@ class MatchOptions:
     scored: int = 10  # of which this many get pair features
     dense_candidates: int = 10
     dense: str = "cascade"  # cascade | always | never
-    accept_above: float = 0.97  # lexical probability that decides without the embedder
-    reject_below: float = 0.03
+    accept_above: float = 0.9  # lexical probability that decides without the embedder
+    reject_below: float = 0.1
+    other_language_share: float = 0.05  # look for translations when this share of claims is in another language
     max_sentences: int = 40
     embed_candidates: bool = True  # embed archive candidates lacking a vector now (False: leave it to the
     # background refinement and keep single requests fast)
@@ -139,7 +140,7 @@ class MatchEngine:
         best = max(same_language, default=0.0)
         if best >= self.options.accept_above:
             return False
-        if self.index.languages() - {unit.language}:
+        if 1.0 - self.index.language_shares().get(unit.language, 0.0) >= self.options.other_language_share:
             return True  # a translation can only be found by meaning
         return best >= self.options.reject_below
 

@@ -57,15 +57,19 @@ class MatchIndex:
         self.claims: dict[str, ArchiveClaim] = {}
         self.vectors = VectorStore(dimension) if dimension else None
         self.watermark = Watermark()
-        self._languages: set[str] | None = None
+        self._languages: dict[str, float] | None = None
 
     def __len__(self) -> int:
         return len(self.claims)
 
-    def languages(self) -> set[str]:
-        """The languages of the archive's claims (kept up to date as claims come and go)."""
+    def language_shares(self) -> dict[str, float]:
+        """Share of the archive's claims in each language (kept up to date as claims come and go)."""
         if self._languages is None:
-            self._languages = {c.language for c in self.claims.values()}
+            counts: dict[str, int] = {}
+            for claim in self.claims.values():
+                counts[claim.language] = counts.get(claim.language, 0) + 1
+            total = max(len(self.claims), 1)
+            self._languages = {language: count / total for language, count in counts.items()}
         return self._languages
 
     def upsert(self, factchecks: Iterable[FactCheck]) -> int:

@@ -16,6 +16,10 @@ import scipy.sparse as sp
 FAMILY_WEIGHTS = {"w:": 1.0, "b:": 0.6, "f:": 0.5, "fb:": 0.4, "g:": 0.3}
 K1 = 1.2
 B = 0.75
+# In archives of at least PRUNE_FROM documents, query features found in more than COMMON_SHARE of them
+# (function words, their folded forms and groups) are skipped: they barely move BM25 and cost the most.
+PRUNE_FROM = 1000
+COMMON_SHARE = 0.2
 
 
 def family_of(feature: str) -> str:
@@ -103,9 +107,11 @@ class LexicalIndex:
         """(feature columns, weights) of a query: family weight × idf for each known feature."""
         self._weights()
         columns, weights = [], []
+        n = self.size
+        min_idf = float(np.log1p((n - COMMON_SHARE * n + 0.5) / (COMMON_SHARE * n + 0.5))) if n >= PRUNE_FROM else 0.0
         for feature in features:
             index = self.vocabulary.get(feature)
-            if index is not None:
+            if index is not None and self._idf[index] >= min_idf:
                 columns.append(index)
                 weights.append(FAMILY_WEIGHTS[family_of(feature)] * self._idf[index])
         return np.asarray(columns, dtype=np.int64), np.asarray(weights, dtype=np.float32)
@@ -120,8 +126,9 @@ class LexicalIndex:
         positive = np.flatnonzero(scores > 0)
         if len(positive) == 0:
             return []
-        top = positive[np.argsort(-scores[positive], kind="stable")[:k]] if len(positive) > k else positive
-        top = top[np.argsort(-scores[top], kind="stable")]
+        if len(positive) > k:
+            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+        top = positive[np.lexsort((positive, -scores[positive]))]
         return [(self.ids[i], float(scores[i])) for i in top]
 
     def idf_of(self, features: Sequence[str]) -> list[float]:

@@ -20,6 +20,7 @@ from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.matches import MatchStore
 
 MAX_TEXT_BYTES = 1_000_000
+CHECK_EVERY_S = 2.0
 SAVE_EVERY_S = 60
 SUGGESTION_SHARE = 0.5  # a best match scoring at least this share of the threshold is kept for review
 Progress = Callable[[int, int], None]  # (done, total)
@@ -91,6 +92,8 @@ class MatchService:
         self._decision = decision
         self._lock = threading.RLock()
         self._index: MatchIndex | None = None
+        self._checked = 0.0
+        self._engines: dict[tuple[int, MatchOptions], MatchEngine] = {}
 
     @cached_property
     def embedder(self) -> Embedder | None:
@@ -107,13 +110,21 @@ class MatchService:
     # -- the index --------------------------------------------------------------------------------------
 
     def index(self, progress: Progress | None = None) -> MatchIndex:
-        """The index, loaded from disk, brought up to date with the archive, rebuilt if missing or stale."""
+        """The index, loaded from disk, brought up to date with the archive, rebuilt if missing or stale.
+
+        The archive is asked for changes at most once every CHECK_EVERY_S seconds (and after every import
+        through this service), so that single requests do not pay a count over the whole archive.
+        """
         with self._lock:
             dimension = self.embedder.dimension if self.embedder else None
             if self._index is None:
                 self._index = MatchIndex.load(self.settings.index_dir, dimension)
+                self._checked = 0.0
+            if time.monotonic() - self._checked < CHECK_EVERY_S and self._index is not None:
+                return self._index
             if self._index is None or not self._catch_up(self._index):
                 self._index = self._rebuild(dimension, progress)
+            self._checked = time.monotonic()
             return self._index
 
     def _catch_up(self, index: MatchIndex) -> bool:
@@ -162,6 +173,7 @@ class MatchService:
         """Follow an import incrementally when an index exists (it is built on first use otherwise)."""
         with self._lock:
             if self._index is not None or (self.settings.index_dir / "meta.json").exists():
+                self._checked = 0.0
                 self.index()
 
     def embed_missing(
@@ -205,9 +217,18 @@ class MatchService:
     # -- matching ---------------------------------------------------------------------------------------
 
     def engine(self, options: MatchOptions | None = None) -> MatchEngine:
-        return MatchEngine(
-            self.index(), self.decision, self.embedder, options, threshold_override=self.settings.match_threshold
-        )
+        """One engine per index and options, kept warm (its claim analyses are cached)."""
+        index = self.index()
+        options = options or MatchOptions()
+        key = (id(index), options)
+        engine = self._engines.get(key)
+        if engine is None:
+            self._engines = {k: e for k, e in self._engines.items() if k[0] == id(index)}
+            engine = MatchEngine(
+                index, self.decision, self.embedder, options, threshold_override=self.settings.match_threshold
+            )
+            self._engines[key] = engine
+        return engine
 
     def match_posts(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _VOWELS = frozenset("aăâeêioôơuưy")
@@ -54,6 +55,7 @@ def _tone_position(bases: list[str], span: tuple[int, int]) -> int:
     return start + 1
 
 
+@lru_cache(maxsize=200_000)
 def canonical_syllable(word: str) -> str:
     """Move the tone mark of one syllable to its canonical vowel; other words pass unchanged."""
     pairs = [_split_tone(c) for c in word]
