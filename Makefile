@@ -27,12 +27,14 @@ system-deps:  ## PostgreSQL server binaries for the integration tests (Debian)
 	@sh scripts/install-system-deps.sh
 
 test: $(VENV)/.installed-test system-deps  ## everything the tests need, then the whole suite
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

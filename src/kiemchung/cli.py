@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -186,7 +186,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 
 
-def _progress_bar(description: str):  # type: ignore[no-untyped-def]
+def _progress_bar(description: str) -> tuple[tqdm, Callable[[int, int], None]]:
     bar = tqdm(desc=description, file=sys.stderr, disable=None, unit=" claims")
 
     def update(done: int, total: int) -> None:

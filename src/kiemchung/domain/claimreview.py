@@ -122,7 +122,8 @@ def factcheck_from_claimreview(obj: Any) -> FactCheck:
     claim = obj.get("claimReviewed")
     if not isinstance(claim, str) or not claim.strip():
         raise InvalidRecord("ClaimReview has no claimReviewed")
-    item = obj.get("itemReviewed") if isinstance(obj.get("itemReviewed"), Mapping) else {}
+    reviewed = obj.get("itemReviewed")
+    item: Mapping[str, Any] = reviewed if isinstance(reviewed, Mapping) else {}
     author = obj.get("author")
     return FactCheck(
         id=_identifier(obj, claim, item),

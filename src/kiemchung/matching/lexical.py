@@ -72,7 +72,9 @@ class LexicalIndex:
     def _flush(self) -> None:
         if not self._pending:
             return
-        rows, cols, vals = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
         first = self._tf.shape[0]
         for row, encoded in self._pending:
             rows.extend([row - first] * len(encoded))

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 from kiemchung.domain.models import FactCheck
 from kiemchung.errors import InputError, NotFoundError
@@ -104,7 +105,7 @@ class MatchService:
         return self._decision or Decision.load(ARTIFACT)
 
     @property
-    def recalibration_path(self):  # type: ignore[no-untyped-def]
+    def recalibration_path(self) -> Path:
         return self.settings.index_dir / "recalibration.json"
 
     # -- the index --------------------------------------------------------------------------------------

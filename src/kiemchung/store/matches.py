@@ -66,7 +66,9 @@ class MatchStore:
                     created_at=datetime.now(UTC),
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def get(self, match_id: int) -> StoredMatch | None:
         with self.database.read() as connection:
