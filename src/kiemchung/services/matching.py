@@ -24,6 +24,7 @@ MAX_TEXT_BYTES = 1_000_000
 CHECK_EVERY_S = 2.0
 SAVE_EVERY_S = 60
 SUGGESTION_SHARE = 0.5  # a best match scoring at least this share of the threshold is kept for review
+MIN_REPORTED_SCORE = 0.01  # candidates the decision all but rules out are not listed
 Progress = Callable[[int, int], None]  # (done, total)
 
 
@@ -271,6 +272,7 @@ class MatchService:
             for item in answer.matches
         ]
         scored.sort(key=lambda pair: -pair[1])
+        scored = [pair for pair in scored if pair[1] >= MIN_REPORTED_SCORE]
         matched = bool(scored) and scored[0][1] >= engine.threshold(scored[0][0].kind)
         out = []
         for rank, (item, score) in enumerate(scored):
