@@ -135,17 +135,19 @@ def threshold_at(best_negative: list[float], max_false_alarms: float) -> float:
     return float(min(0.99, max(0.05, ordered[allowed] + 1e-4))) if allowed < len(ordered) else 0.05
 
 
-def fit(pairs: Pairs, l2: float) -> Decision:
+def fit(pairs: Pairs, l2: float, evidence_weight: float) -> Decision:
+    """One lexical and one full model per kind; real rewording/contradiction pairs weigh evidence_weight."""
     decision = Decision.untrained()
     for kind in KINDS:
         chosen = [i for i, k in enumerate(pairs.kinds) if k == kind]
         rows = [pairs.rows[i] for i in chosen]
         labels = [pairs.labels[i] for i in chosen]
+        weights = [evidence_weight if pairs.owners[i][0] == "evidence" else 1.0 for i in chosen]
         if not rows or len(set(labels)) < 2:
             raise SystemExit(f"no training pairs of both classes for kind {kind!r}")
-        decision.lexical[kind] = fit_logistic(rows, labels, LEXICAL_FEATURES, l2=l2)
+        decision.lexical[kind] = fit_logistic(rows, labels, LEXICAL_FEATURES, weights, l2=l2)
         full_names = CROSS_FEATURES if kind == "cross" else ALL_FEATURES
-        decision.full[kind] = fit_logistic(rows, labels, full_names, l2=l2 * (10 if kind == "cross" else 1))
+        decision.full[kind] = fit_logistic(rows, labels, full_names, weights, l2=l2 * (10 if kind == "cross" else 1))
     return decision
 
 
@@ -166,6 +168,8 @@ def main() -> None:
         help="cross-language negatives (English tweets against Vietnamese claims) are few",
     )
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--evidence-weight", type=float, default=1.0,
+                        help="weight of the real rewording/contradiction pairs against the synthetic variants")
     parser.add_argument("--output", type=Path, default=ARTIFACT)
     args = parser.parse_args()
     started = time.time()
@@ -201,10 +205,12 @@ def main() -> None:
 
     trained_on = {"vi", "evidence", "cross+", "cross-", "en-train"}
     training = pairs.subset(lambda owner: owner[0] in trained_on)
-    decision = fit(training, args.l2)
+    decision = fit(training, args.l2, args.evidence_weight)
     held_out = {"vi": [], "en": [], "cross": []}  # out-of-fold best scores of negative queries
     for fold in (0, 1):
-        fold_decision = fit(pairs.subset(lambda o, f=fold: o[0] in trained_on and o[1] % 2 != f), args.l2)
+        fold_decision = fit(
+            pairs.subset(lambda o, f=fold: o[0] in trained_on and o[1] % 2 != f), args.l2, args.evidence_weight
+        )
         for name, count, queries in (
             ("vi", len(vi_queries), vi_queries),
             ("evidence", len(evidence_queries), evidence_queries),

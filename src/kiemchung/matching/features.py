@@ -5,6 +5,7 @@ diacritics, or through spin groups), and the conflicts that make a same-topic se
 from __future__ import annotations
 
 import math
+from difflib import SequenceMatcher
 from collections.abc import Callable, Sequence
 
 from kiemchung.text.analysis import OPPOSITE, Analysis
@@ -32,6 +33,8 @@ LEXICAL_FEATURES = (
     "unmatched_claim_words",
     "unmatched_claim_max_idf",
     "numbers_missing_count",
+    "fact_swaps",
+    "number_swaps",
 )
 DENSE_FEATURES = ("dense", "dense_relative", "dense_x_lowcov")
 ALL_FEATURES = LEXICAL_FEATURES + DENSE_FEATURES
@@ -53,6 +56,25 @@ def _soft_matches(side: Analysis, other: Analysis) -> list[bool]:
             for i in range(start, end):
                 hits[i] = True
     return hits
+
+
+def _swaps(claim: Analysis, query: Analysis, soft_claim: Sequence[bool]) -> tuple[int, int]:
+    """Short replacements in the aligned texts where the claim's words have no equivalent in the post.
+
+    A paraphrase inserts, drops and reorders; a different claim on the same topic swaps one fact (a date,
+    a number, a name) inside an otherwise identical context. Spun or folded words count as equivalent.
+    """
+    matcher = SequenceMatcher(a=claim.folded, b=query.folded, autojunk=False)
+    swaps = numbers = 0
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace" or i2 - i1 > 3 or j2 - j1 > 3:
+            continue
+        if all(soft_claim[i] for i in range(i1, i2)):
+            continue
+        swaps += 1
+        changed = claim.folded[i1:i2] + query.folded[j1:j2]
+        numbers += any(token[:1].isdigit() for token in changed)
+    return swaps, numbers
 
 
 def lexical_features(
@@ -80,6 +102,7 @@ def lexical_features(
     names_missing = len(claim.names - {*query.folded, *query.names}) / max(len(claim.names), 1)
     names_extra = len(query.names - {*claim.folded, *claim.names}) / max(len(query.names), 1)
     unmatched = [w for w, hit in zip(claim_weights, soft_claim, strict=True) if not hit]
+    swaps, number_swaps = _swaps(claim, query, soft_claim)
     missing_mass = sum(unmatched)
     return {
         "bias": 1.0,
@@ -103,6 +126,8 @@ def lexical_features(
         "unmatched_claim_words": math.log1p(len(unmatched)),
         "unmatched_claim_max_idf": max(unmatched, default=0.0),
         "numbers_missing_count": math.log1p(len(missing_numbers)),
+        "fact_swaps": float(swaps),
+        "number_swaps": float(number_swaps),
     }
 
 
