@@ -5,8 +5,8 @@ diacritics, or through spin groups), and the conflicts that make a same-topic se
 from __future__ import annotations
 
 import math
-from difflib import SequenceMatcher
 from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
 
 from kiemchung.text.analysis import OPPOSITE, Analysis
 
