@@ -168,8 +168,12 @@ def main() -> None:
         help="cross-language negatives (English tweets against Vietnamese claims) are few",
     )
     parser.add_argument("--l2", type=float, default=1.0)
-    parser.add_argument("--evidence-weight", type=float, default=1.0,
-                        help="weight of the real rewording/contradiction pairs against the synthetic variants")
+    parser.add_argument(
+        "--evidence-weight",
+        type=float,
+        default=1.0,
+        help="weight of the real rewording/contradiction pairs against the synthetic variants",
+    )
     parser.add_argument("--output", type=Path, default=ARTIFACT)
     args = parser.parse_args()
     started = time.time()
