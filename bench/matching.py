@@ -44,14 +44,16 @@ OUT = ROOT / "bench" / "out"
 TRANSLATIONS = ROOT / "bench" / "data" / "vifactcheck-dev-en.jsonl"
 
 
-def build_engine(archive, embedder, dense: str = "cascade", embed_all: bool = True) -> MatchEngine:  # type: ignore[no-untyped-def]
+def build_engine(  # type: ignore[no-untyped-def]
+    archive, embedder, options: MatchOptions | None = None, decision: Decision | None = None
+) -> MatchEngine:
+    """An engine over `archive` with every claim embedded (vectors come from the cache after a first run)."""
     index = MatchIndex(embedder.dimension)
     index.upsert(archive)
-    engine = MatchEngine(index, Decision.load(), embedder, MatchOptions(dense=dense))
-    if embed_all:
-        claims = list(index.claims.values())
-        for start in range(0, len(claims), 512):
-            engine.ensure_vectors(claims[start : start + 512])
+    engine = MatchEngine(index, decision or Decision.load(), embedder, options or MatchOptions())
+    claims = list(index.claims.values())
+    for start in range(0, len(claims), 512):
+        engine.ensure_vectors(claims[start : start + 512])
         embedder.save()
     return engine
 

