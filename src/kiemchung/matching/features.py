@@ -59,7 +59,7 @@ def _soft_matches(side: Analysis, other: Analysis) -> list[bool]:
 
 
 def _swaps(claim: Analysis, query: Analysis, soft_claim: Sequence[bool]) -> tuple[int, int]:
-    """Short replacements in the aligned texts where the claim's words have no equivalent in the post.
+    """Short replacements in the aligned texts where a number or name of the claim has no equivalent.
 
     A paraphrase inserts, drops and reorders; a different claim on the same topic swaps one fact (a date,
     a number, a name) inside an otherwise identical context. Spun or folded words count as equivalent.
@@ -69,8 +69,9 @@ def _swaps(claim: Analysis, query: Analysis, soft_claim: Sequence[bool]) -> tupl
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace" or i2 - i1 > 3 or j2 - j1 > 3:
             continue
-        if all(soft_claim[i] for i in range(i1, i2)):
-            continue
+        lost = [claim.folded[i] for i in range(i1, i2) if not soft_claim[i]]
+        if not any(token[:1].isdigit() or token in claim.names for token in lost):
+            continue  # a reworded phrase, not a swapped number, date or name
         swaps += 1
         changed = claim.folded[i1:i2] + query.folded[j1:j2]
         numbers += any(token[:1].isdigit() for token in changed)
