@@ -14,6 +14,7 @@ from tqdm import tqdm
 from kiemchung import __version__
 from kiemchung.app_context import AppContext
 from kiemchung.errors import KiemchungError
+from kiemchung.services.lines import LineError, decoded_lines, load_json_line
 from kiemchung.settings import load_settings
 
 
@@ -198,31 +199,25 @@ def _progress_bar(description: str) -> tuple[tqdm, Callable[[int, int], None]]:
 
 
 def _read_posts(stream: IO[bytes]) -> Iterator[tuple[int, object, object]]:
-    """(line number, id, text) for each non-empty line; text is an error message string for bad lines."""
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8-sig").strip()
-        except UnicodeDecodeError:
-            yield number, None, BadLine("not valid UTF-8")
+    """(line number, id, text) for each non-empty line; text is a LineError for a line that cannot be read."""
+    for number, raw in decoded_lines(stream):
+        if isinstance(raw, LineError):
+            yield number, None, raw
             continue
-        if not line:
-            continue
+        line = raw.strip()
         if not line.startswith("{"):
             yield number, number, line
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, BadLine(f"invalid JSON: {exc.msg} at column {exc.colno}")
+            obj = load_json_line(line)
+        except LineError as exc:
+            yield number, None, exc
             continue
         if not isinstance(obj, dict) or "text" not in obj:
-            yield number, obj.get("id") if isinstance(obj, dict) else None, BadLine('expected {"id": ..., "text": ...}')
+            post_id = obj.get("id") if isinstance(obj, dict) else None
+            yield number, post_id, LineError('expected {"id": ..., "text": ...}')
             continue
         yield number, obj.get("id", number), obj["text"]
-
-
-class BadLine(str):
-    """The reason a line of input could not be read."""
 
 
 @cli.command()
@@ -263,10 +258,10 @@ def match(ctx: click.Context, source: IO[bytes], top_k: int | None, store: bool,
 
     def flush() -> None:
         nonlocal failures
-        good = [(post_id, text) for _, post_id, text in pending if not isinstance(text, BadLine)]
+        good = [(post_id, text) for _, post_id, text in pending if not isinstance(text, LineError)]
         answers = iter(app.matching.match_posts(good, top_k, store=store, options=options))
         for number, post_id, text in pending:
-            if isinstance(text, BadLine):
+            if isinstance(text, LineError):
                 result = {"id": post_id, "line": number, "matched": False, "matches": [], "error": str(text)}
             else:
                 result = next(answers).as_json()

@@ -23,6 +23,7 @@ from kiemchung.domain.claimreview import (
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.records import InvalidRecord, factcheck_from_record, factcheck_to_record
 from kiemchung.errors import InputError, RecordError
+from kiemchung.services.lines import LineError, decoded_lines, load_json_line
 from kiemchung.store.factchecks import FactCheckStore
 
 FORMATS = ("auto", "jsonl", "csv", "claimreview", "html")
@@ -65,10 +66,6 @@ def detect_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def _decode_line(raw: bytes) -> str:
-    return raw.decode("utf-8-sig").rstrip("\r\n")
-
-
 def _factcheck_from_json(obj: Any) -> FactCheck:
     if isinstance(obj, dict) and ("claimReviewed" in obj or "@type" in obj):
         return factcheck_from_claimreview(obj)
@@ -76,19 +73,12 @@ def _factcheck_from_json(obj: Any) -> FactCheck:
 
 
 def parse_jsonl(stream: IO[bytes]) -> Iterator[Parsed]:
-    for number, raw in enumerate(stream, start=1):
+    for number, line in decoded_lines(stream):
         try:
-            line = _decode_line(raw)
-        except UnicodeDecodeError:
-            yield number, "not valid UTF-8"
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield number, _factcheck_from_json(json.loads(line))
-        except json.JSONDecodeError as exc:
-            yield number, f"invalid JSON: {exc.msg} at column {exc.colno}"
-        except InvalidRecord as exc:
+            if isinstance(line, LineError):
+                raise line
+            yield number, _factcheck_from_json(load_json_line(line))
+        except (LineError, InvalidRecord) as exc:
             yield number, str(exc)
 
 

@@ -146,7 +146,7 @@ class MatchService:
     def _rebuild(self, dimension: int | None, progress: Progress | None) -> MatchIndex:
         count, newest = self.factchecks.watermark()
         index = MatchIndex(dimension)
-        previous = MatchIndex.load(self.settings.index_dir, dimension)
+        previous = self._index or MatchIndex.load(self.settings.index_dir, dimension)
         if previous is not None and previous.vectors is not None and index.vectors is not None:
             index.vectors = previous.vectors  # vectors are keyed by text: keep the ones still valid
         batch: list[FactCheck] = []
