@@ -1,0 +1,10 @@
+"""The `kiemchung` command line. Every user mistake ends in one clear line, never a traceback."""
+
+from __future__ import annotations
+
+from kiemchung.cli import archive, matching, monitoring  # noqa: F401 - they register their commands
+from kiemchung.cli.base import cli
+
+
+def main() -> None:
+    cli(prog_name="kiemchung")

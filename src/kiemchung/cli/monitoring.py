@@ -1,0 +1,1 @@
+"""Commands for sources, the monitoring pipeline, posts, alerts and API tokens."""
