@@ -5,12 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from kiemchung.ingest.http import Fetcher
+from kiemchung.services.alerts import AlertDispatcher
+from kiemchung.services.collect import Collector, fetch_policy
 from kiemchung.services.factchecks import ArchiveService
 from kiemchung.services.matching import MatchService
+from kiemchung.services.monitor import Monitor
+from kiemchung.services.pipeline import Processor
+from kiemchung.services.sources import SourceService
 from kiemchung.settings import Settings
+from kiemchung.store.alerts import AlertStore
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
+from kiemchung.store.inbox import InboxStore
 from kiemchung.store.matches import MatchStore
+from kiemchung.store.organisations import OrganisationStore
+from kiemchung.store.posts import PostStore
+from kiemchung.store.sources import SourceStore
+from kiemchung.store.tokens import TokenStore
 
 
 @dataclass
@@ -21,9 +33,37 @@ class AppContext:
     def __post_init__(self) -> None:
         self.database = Database(self.settings.resolved_database_url)
 
+    # -- stores -------------------------------------------------------------------------------------------
+
     @cached_property
     def factcheck_store(self) -> FactCheckStore:
         return FactCheckStore(self.database)
+
+    @cached_property
+    def source_store(self) -> SourceStore:
+        return SourceStore(self.database)
+
+    @cached_property
+    def inbox(self) -> InboxStore:
+        return InboxStore(self.database)
+
+    @cached_property
+    def post_store(self) -> PostStore:
+        return PostStore(self.database)
+
+    @cached_property
+    def alert_store(self) -> AlertStore:
+        return AlertStore(self.database)
+
+    @cached_property
+    def organisations(self) -> OrganisationStore:
+        return OrganisationStore(self.database)
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        return TokenStore(self.database)
+
+    # -- services -----------------------------------------------------------------------------------------
 
     @cached_property
     def archive(self) -> ArchiveService:
@@ -33,5 +73,31 @@ class AppContext:
     def matching(self) -> MatchService:
         return MatchService(self.settings, self.factcheck_store, MatchStore(self.database))
 
+    @cached_property
+    def sources(self) -> SourceService:
+        return SourceService(self.source_store)
+
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        return Fetcher(fetch_policy(self.settings))
+
+    @cached_property
+    def collector(self) -> Collector:
+        return Collector(self.database, self.source_store, self.inbox, self.fetcher)
+
+    @cached_property
+    def processor(self) -> Processor:
+        return Processor(self.settings, self.database, self.matching, self.factcheck_store)
+
+    @cached_property
+    def dispatcher(self) -> AlertDispatcher:
+        return AlertDispatcher(self.settings, self.alert_store)
+
+    @cached_property
+    def monitor(self) -> Monitor:
+        return Monitor(self.collector, self.processor, self.dispatcher, self.inbox)
+
     def close(self) -> None:
+        if "fetcher" in self.__dict__:
+            self.fetcher.close()
         self.database.dispose()

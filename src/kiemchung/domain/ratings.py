@@ -27,3 +27,15 @@ VIETNAMESE_DEFAULT = RatingScale(
 )
 
 FALSE_LIKE = frozenset(label.casefold() for label in ("Lừa đảo", "Sai", "Gây hiểu lầm", "False", "Scam", "Misleading"))
+_FALSE_WORDS = (
+    "false", "fake", "incorrect", "pants on fire", "scam", "misleading", "sai", "lừa đảo", "hiểu lầm", "bịa",
+)  # fmt: skip
+
+
+def is_debunked(label: str, value: float | None = None, best: float | None = None, worst: float | None = None) -> bool:
+    """Does this rating say the claim should not be believed (an alert-worthy repeat)?"""
+    if value is not None and best is not None:
+        low = worst if worst is not None else 1.0
+        return best > low and (value - low) / (best - low) < 0.6
+    folded = label.casefold()
+    return folded in FALSE_LIKE or any(word in folded for word in _FALSE_WORDS)

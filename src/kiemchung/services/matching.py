@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +34,18 @@ class MatchOut:
     score: float
     sentence: str
     match_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A best match worth a reviewer's look, with what the decision saw (features feed calibration)."""
+
+    factcheck_id: str
+    query_text: str
+    sentence: str
+    score: float
+    features: dict[str, object]
+    decision: bool
 
 
 @dataclass(frozen=True)
@@ -258,6 +270,21 @@ class MatchService:
             results[position] = self._result(posts[position][0], text, answer, engine, recalibration, store)
         return [r for r in results if r is not None]
 
+    def suggestions(
+        self, posts: Sequence[tuple[object, str]], top_k: int | None = None
+    ) -> list[tuple[PostResult, Suggestion | None]]:
+        """Match posts and return, with each answer, the suggestion a reviewer should see (not stored here:
+        the caller stores it in its own transaction, e.g. with the post it belongs to)."""
+        top_k = top_k or self.settings.match_top_k
+        engine = self.engine()
+        recalibration = Recalibration.load(self.recalibration_path)
+        with self._lock:
+            answers = engine.match_many([text for _, text in posts], top_k)
+        return [
+            self._scored(post_id, text, answer, engine, recalibration)
+            for (post_id, text), answer in zip(posts, answers, strict=True)
+        ]
+
     def _result(
         self,
         post_id: object,
@@ -267,6 +294,24 @@ class MatchService:
         recalibration: Recalibration | None,
         store: bool,
     ) -> PostResult:
+        result, suggestion = self._scored(post_id, text, answer, engine, recalibration)
+        if not store or suggestion is None:
+            return result
+        match_id = self.matches.add(
+            suggestion.factcheck_id, text, suggestion.sentence, suggestion.score, suggestion.features,
+            suggestion.decision,
+        )  # fmt: skip
+        first = replace(result.matches[0], match_id=match_id)
+        return replace(result, matches=[first, *result.matches[1:]])
+
+    def _scored(
+        self,
+        post_id: object,
+        text: str,
+        answer: PostMatch,
+        engine: MatchEngine,
+        recalibration: Recalibration | None,
+    ) -> tuple[PostResult, Suggestion | None]:
         scored = [
             (item, round(recalibration.apply(item.score, item.kind), 4) if recalibration else item.score)
             for item in answer.matches
@@ -274,15 +319,14 @@ class MatchService:
         scored.sort(key=lambda pair: -pair[1])
         scored = [pair for pair in scored if pair[1] >= MIN_REPORTED_SCORE]
         matched = bool(scored) and scored[0][1] >= engine.threshold(scored[0][0].kind)
-        out = []
-        for rank, (item, score) in enumerate(scored):
-            match_id = None
-            if store and rank == 0 and score >= SUGGESTION_SHARE * engine.threshold(item.kind):
-                match_id = self.matches.add(
-                    item.factcheck_id, text, item.sentence, item.score, {**item.features, "kind": item.kind}, matched
-                )
-            out.append(MatchOut(item.factcheck_id, score, item.sentence, match_id))
-        return PostResult(post_id, matched, out)
+        suggestion = None
+        if scored and scored[0][1] >= SUGGESTION_SHARE * engine.threshold(scored[0][0].kind):
+            item = scored[0][0]
+            suggestion = Suggestion(
+                item.factcheck_id, text, item.sentence, item.score, {**item.features, "kind": item.kind}, matched
+            )
+        out = [MatchOut(item.factcheck_id, score, item.sentence) for item, score in scored]
+        return PostResult(post_id, matched, out), suggestion
 
     # -- feedback ---------------------------------------------------------------------------------------
 

@@ -12,11 +12,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -59,6 +61,18 @@ sources = Table(
     Column("url", Text),
     Column("config", JSON, nullable=False, default=dict),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Schedule and health (one line per source in the UI and the CLI).
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("interval_s", Integer, nullable=False, server_default="900"),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("next_fetch_at", DateTime(timezone=True)),
+    Column("last_fetch_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_error_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("items_total", Integer, nullable=False, server_default="0"),
 )
 
 # No author or account column: we index claims, not people.
@@ -74,6 +88,77 @@ posts = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("fetched_at", DateTime(timezone=True), nullable=False),
     Column("content_hash", String(64), nullable=False, index=True),
+    Column("canonical_url", Text),
+    Column("copy_of", String(255)),
+    Column("copy_similarity", Float),
+    Index("ix_posts_canonical_url", "canonical_url"),
+    Index("ix_posts_fetched_at", "fetched_at"),
+)
+
+# Durable hand-over between the fetchers and the processing stages: an item is written here (once per
+# source and key) before anything else happens to it, and marked done in the same transaction that stores
+# its post. A crash at any moment therefore neither loses nor doubles an item.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("item_key", String(500), nullable=False),
+    Column("payload", JSON),
+    Column("state", String(12), nullable=False),
+    Column("reason", Text),
+    Column("post_id", String(255)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True)),
+    UniqueConstraint("source_id", "item_key", name="uq_inbox_source_item"),
+    Index("ix_inbox_state_id", "state", "id"),
+)
+
+# Sampled, spin-normalised shingles of a post, for copy detection (see text/fingerprint.py).
+post_fingerprints = Table(
+    "post_fingerprints",
+    metadata,
+    Column("post_id", String(255), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("hashes", LargeBinary, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("dedupe_key", String(300), nullable=False, unique=True),
+    Column("post_id", String(255), ForeignKey("posts.id", ondelete="CASCADE")),
+    Column("factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="SET NULL")),
+    Column("sentence", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("source_count", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_channel"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
 )
 
 claims = Table(

@@ -1,0 +1,48 @@
+"""HTML to text: whole articles through trafilatura, short fragments (feed summaries) through lxml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+
+from kiemchung.ingest.decoding import decode
+
+
+@dataclass(frozen=True)
+class Article:
+    text: str
+    title: str | None
+    published: str | None
+    url: str | None
+
+
+def fragment_text(html: str) -> str:
+    """Text of an HTML fragment (a feed summary); plain text passes through."""
+    if "<" not in html:
+        return re.sub(r"\s+", " ", html).strip()
+    try:
+        root = lxml.html.fromstring(f"<div>{html}</div>")
+    except (ParserError, ValueError):
+        return re.sub(r"<[^>]*>", " ", html).strip()
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    return re.sub(r"\s+", " ", root.text_content()).strip()
+
+
+def extract_article(content: bytes, content_type: str | None = None, url: str | None = None) -> Article | None:
+    """The main text and metadata of a page; None when the page holds no article text."""
+    html = decode(content, content_type)
+    document = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if document is None:
+        return None
+    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    text = (data.get("text") or "").strip()
+    if not text:
+        return None
+    return Article(text, data.get("title") or None, data.get("date") or None, data.get("url") or url)

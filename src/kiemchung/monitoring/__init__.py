@@ -1,0 +1,1 @@
+"""Monitoring logic without I/O: check-worthiness, copy detection, spread of claims."""

@@ -1,0 +1,62 @@
+"""Which earlier post does a new one copy? An in-memory inverted index over sampled shingles.
+
+The index maps each sampled shingle hash to the posts that hold it. A new post's candidates are the posts
+sharing the most hashes; the best is a copy when the containment (shared / smaller fingerprint) reaches
+the threshold and enough hashes are shared to be more than chance. Hashes held by very many posts (site
+boilerplate, stock phrases) are ignored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from kiemchung.text.fingerprint import Fingerprint, containment
+
+COPY_THRESHOLD = 0.5
+MIN_SHARED = 3
+COMMON_POSTINGS = 200
+
+
+@dataclass(frozen=True)
+class CopyMatch:
+    post_id: str
+    similarity: float
+    shared: int
+
+
+class CopyIndex:
+    def __init__(self, threshold: float = COPY_THRESHOLD, min_shared: int = MIN_SHARED) -> None:
+        self.threshold = threshold
+        self.min_shared = min_shared
+        self._postings: dict[int, list[int]] = {}
+        self._ids: list[str] = []
+        self._sizes: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, post_id: str, fingerprint: Fingerprint) -> None:
+        number = len(self._ids)
+        self._ids.append(post_id)
+        self._sizes.append(len(fingerprint))
+        for value in fingerprint.hashes:
+            self._postings.setdefault(value, []).append(number)
+
+    def best(self, fingerprint: Fingerprint) -> CopyMatch | None:
+        """The earlier post this one copies most, if it is a copy."""
+        shared: Counter[int] = Counter()
+        for value in fingerprint.hashes:
+            holders = self._postings.get(value)
+            if holders and len(holders) <= COMMON_POSTINGS:
+                shared.update(holders)
+        best: CopyMatch | None = None
+        for number, count in shared.most_common(20):
+            if count < self.min_shared:
+                break
+            similarity = round(containment(count, len(fingerprint), self._sizes[number]), 4)
+            if best is None or similarity > best.similarity:
+                best = CopyMatch(self._ids[number], similarity, count)
+        if best is None or best.similarity < self.threshold:
+            return None
+        return best

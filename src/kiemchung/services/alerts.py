@@ -1,0 +1,143 @@
+"""Alert delivery: in-app (the alerts page), webhook (JSON, HMAC-signed) and e-mail (SMTP).
+
+Rate-limited per channel: at most one message per ALERT_DIGEST_SECONDS. The first alert after a quiet
+period goes out at once; alerts that arrive meanwhile wait and leave together as one digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import httpx
+
+from kiemchung.settings import Settings
+from kiemchung.store.alerts import Alert, AlertStore
+
+DIGEST_LIMIT = 200
+SIGNATURE_HEADER = "X-Kiemchung-Signature"
+TIMESTAMP_HEADER = "X-Kiemchung-Timestamp"
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """sha256=HEX of HMAC-SHA256(secret, "<timestamp>.<body>") — receivers recompute and compare."""
+    digest = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+@dataclass
+class Channel:
+    name: str
+    send: Callable[[Sequence[Alert]], None]
+
+
+def webhook_channel(settings: Settings, client: httpx.Client | None = None) -> Channel:
+    http = client or httpx.Client(timeout=settings.fetch_timeout)
+
+    def send(alerts: Sequence[Alert]) -> None:
+        body = json.dumps(
+            {"sent_at": datetime.now(UTC).isoformat(), "alerts": [a.as_json(settings.public_url) for a in alerts]},
+            ensure_ascii=False,
+        ).encode("utf-8")
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp}
+        if settings.webhook_secret:
+            headers[SIGNATURE_HEADER] = sign(settings.webhook_secret, timestamp, body)
+        try:
+            response = http.post(settings.webhook_url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"webhook: {type(exc).__name__} {exc}") from None
+        if response.status_code >= 300:
+            raise DeliveryError(f"webhook answered HTTP {response.status_code}")
+
+    return Channel("webhook", send)
+
+
+def email_text(alerts: Sequence[Alert], base_url: str) -> str:
+    lines = [f"{len(alerts)} alert(s) from kiemchung", ""]
+    for alert in alerts:
+        data = alert.as_json(base_url)
+        if alert.kind == "repeat":
+            lines.append(f"* A post repeats a fact-checked claim (score {alert.score:.2f}): {alert.sentence}")
+            fc = data["factcheck"]
+            if fc:
+                lines.append(f"  Fact-check: {fc['claim']} — {fc['rating']} — {fc['link']}")
+        else:
+            lines.append(f"* A new claim is spreading ({alert.source_count} sources): {alert.sentence}")
+        post = data["post"]
+        if post:
+            lines.append(f"  Post: {post['title'] or post['id']} {post['url'] or ''}".rstrip())
+        lines.append(f"  {data['link']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def email_channel(settings: Settings) -> Channel:
+    recipients = [r.strip() for r in settings.alert_email_to.split(",") if r.strip()]
+
+    def send(alerts: Sequence[Alert]) -> None:
+        message = EmailMessage()
+        message["Subject"] = f"[kiemchung] {len(alerts)} alert(s)"
+        message["From"] = settings.alert_email_from
+        message["To"] = ", ".join(recipients)
+        message.set_content(email_text(alerts, settings.public_url))
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.fetch_timeout) as smtp:
+                if settings.smtp_starttls:
+                    smtp.starttls()
+                if settings.smtp_user:
+                    smtp.login(settings.smtp_user, settings.smtp_password)
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"e-mail: {type(exc).__name__} {exc}") from None
+
+    return Channel("email", send)
+
+
+def configured_channels(settings: Settings) -> list[Channel]:
+    channels = []
+    if settings.webhook_url:
+        channels.append(webhook_channel(settings))
+    if settings.smtp_host and settings.alert_email_to:
+        channels.append(email_channel(settings))
+    return channels
+
+
+class AlertDispatcher:
+    def __init__(self, settings: Settings, store: AlertStore, channels: Sequence[Channel] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.channels = list(configured_channels(settings) if channels is None else channels)
+        self.errors: dict[str, str] = {}
+
+    def deliver_due(self, now: datetime | None = None, force: bool = False) -> dict[str, int]:
+        """Send what each channel owes, unless it sent within the digest interval. Alerts sent per channel."""
+        now = now or datetime.now(UTC)
+        sent: dict[str, int] = {}
+        for channel in self.channels:
+            last = self.store.last_delivery(channel.name)
+            if not force and last and now - last < timedelta(seconds=self.settings.alert_digest_seconds):
+                continue
+            alerts = self.store.undelivered(channel.name, DIGEST_LIMIT)
+            if not alerts:
+                continue
+            try:
+                channel.send(alerts)
+            except DeliveryError as exc:
+                self.errors[channel.name] = str(exc)  # kept undelivered: tried again at the next round
+                continue
+            self.errors.pop(channel.name, None)
+            self.store.mark_delivered(channel.name, [a.id for a in alerts])
+            sent[channel.name] = len(alerts)
+        return sent

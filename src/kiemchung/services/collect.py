@@ -1,0 +1,246 @@
+"""The fetch stage: collect a source's new items into the inbox, and record the source's health.
+
+Every item goes to the inbox before anything else happens to it, in chunks, each chunk in a transaction:
+a crash loses at most the chunk being fetched, which is fetched again at the next run (keys seen before
+are ignored, so nothing is doubled). A failure is recorded on the source with its reason and the source
+backs off; it never stops the other sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiemchung.domain.sources import Source
+from kiemchung.ingest.feeds import parse_feed
+from kiemchung.ingest.files import dropped_files, read_records
+from kiemchung.ingest.html import Article, extract_article
+from kiemchung.ingest.http import Fetcher, FetchError, FetchPolicy
+from kiemchung.ingest.items import Item, canonical_url
+from kiemchung.ingest.sitemaps import SitemapEntry, parse_sitemap
+from kiemchung.services.lines import LineError
+from kiemchung.settings import Settings
+from kiemchung.store.database import Database
+from kiemchung.store.inbox import InboxStore
+from kiemchung.store.sources import SourceStore
+
+CHUNK = 20  # items per transaction while pages are being fetched
+FILE_CHUNK = 500
+MAX_SITEMAPS = 20
+DEFAULT_MAX_PAGES = 50
+Progress = Callable[[int], None]
+
+
+@dataclass
+class CollectReport:
+    source: str
+    new: int = 0
+    seen: int = 0
+    rejected: list[str] = field(default_factory=list)
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.source}: ERROR {self.error}"
+        extra = f", {len(self.rejected)} rejected" if self.rejected else ""
+        return f"{self.source}: {self.new} new, {self.seen} seen before{extra}"
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        timeout_s=settings.fetch_timeout,
+        max_bytes=settings.fetch_max_bytes,
+        host_interval_s=settings.host_interval,
+        retries=settings.fetch_retries,
+        obey_robots=settings.obey_robots,
+    )
+
+
+class Collector:
+    def __init__(self, database: Database, sources: SourceStore, inbox: InboxStore, fetcher: Fetcher) -> None:
+        self.database = database
+        self.sources = sources
+        self.inbox = inbox
+        self.fetcher = fetcher
+
+    def collect_due(self, now: datetime | None = None) -> list[CollectReport]:
+        now = now or datetime.now(UTC)
+        return [self.collect(source) for source in self.sources.due(now, ("feed", "sitemap", "page", "folder"))]
+
+    def collect(self, source: Source) -> CollectReport:
+        report = CollectReport(source.name)
+        now = datetime.now(UTC)
+        try:
+            etag, last_modified = {
+                "feed": self._feed,
+                "sitemap": self._sitemap,
+                "page": self._page,
+                "folder": self._folder,
+            }[source.kind](source, report)
+        except FetchError as exc:
+            report.error = str(exc)
+            self.sources.record_failure(source, now, report.error)
+            return report
+        except KeyError:
+            report.error = f"sources of kind {source.kind!r} are not collected"
+            return report
+        note = "; ".join(report.notes)[:2000] or None
+        with self.database.write() as connection:
+            SourceStore.record_success(connection, source, now, report.new, etag, last_modified, note)
+        return report
+
+    # -- kinds ------------------------------------------------------------------------------------------
+
+    def _feed(self, source: Source, report: CollectReport) -> tuple[str | None, str | None]:
+        assert source.url
+        response = self.fetcher.get(source.url, source.etag, source.last_modified)
+        if response.not_modified:
+            return source.etag, source.last_modified
+        feed = parse_feed(response.content, response.content_type)
+        entries = feed.entries
+        if feed.problem:
+            report.notes.append(feed.problem)
+        known = self.inbox.known_keys(source.id, [e.key for e in entries])
+        report.seen = len(known)
+        follow = bool(source.config.get("follow_links", True))
+        pending: list[Item] = []
+        for entry in (e for e in entries if e.key not in known):
+            text, title, published, note = entry.text, entry.title, entry.published, None
+            if follow and entry.is_teaser and entry.link:
+                try:
+                    article = self._article(entry.link)
+                    text, title = article.text, title or article.title
+                    published = published or article.published
+                except FetchError as exc:
+                    note = f"article page not read ({exc}); the feed's summary is kept"
+                    report.notes.append(f"{entry.link}: {exc}")
+            if not (text or title):
+                self._store(source, [], report, [(entry.key, "feed entry without text or title")])
+                continue
+            pending.append(Item(entry.key, text or title or "", entry.link, title, published, note))
+            if len(pending) >= CHUNK:
+                self._store(source, pending, report)
+                pending = []
+        self._store(source, pending, report)
+        return response.etag, response.last_modified
+
+    def _sitemap(self, source: Source, report: CollectReport) -> tuple[str | None, str | None]:
+        assert source.url
+        response = self.fetcher.get(source.url, source.etag, source.last_modified)
+        if response.not_modified:
+            return source.etag, source.last_modified
+        sitemap = parse_sitemap(response.content)
+        entries: list[SitemapEntry] = list(sitemap.pages)
+        for child in sitemap.children[:MAX_SITEMAPS]:
+            try:
+                entries.extend(parse_sitemap(self.fetcher.get(child).content).pages)
+            except FetchError as exc:
+                report.notes.append(f"{child}: {exc}")
+        known = self.inbox.known_keys(source.id, [e.url for e in entries])
+        report.seen = len(known)
+        budget = int(source.config.get("max_pages", DEFAULT_MAX_PAGES))
+        pending: list[Item] = []
+        for entry in (e for e in entries if e.url not in known):
+            if budget <= 0:
+                report.notes.append("more new pages than max_pages: the rest at the next run")
+                break
+            budget -= 1
+            try:
+                article = self._article(entry.url)
+            except FetchError as exc:
+                report.notes.append(f"{entry.url}: {exc}")  # not stored: tried again at the next run
+                continue
+            pending.append(Item(entry.url, article.text, entry.url, entry.title or article.title,
+                                entry.published or article.published))  # fmt: skip
+            if len(pending) >= CHUNK:
+                self._store(source, pending, report)
+                pending = []
+        self._store(source, pending, report)
+        return response.etag, response.last_modified
+
+    def _page(self, source: Source, report: CollectReport) -> tuple[str | None, str | None]:
+        assert source.url
+        response = self.fetcher.get(source.url, source.etag, source.last_modified)
+        if response.not_modified:
+            return source.etag, source.last_modified
+        article = extract_article(response.content, response.content_type, response.url)
+        if article is None:
+            raise FetchError("no article text found on the page")
+        digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()[:16]
+        key = f"{canonical_url(source.url)}#{digest}"  # a new version of the page is a new item
+        known = self.inbox.known_keys(source.id, [key])
+        report.seen = len(known)
+        if not known:
+            self._store(source, [Item(key, article.text, response.url, article.title, article.published)], report)
+        return response.etag, response.last_modified
+
+    def _folder(self, source: Source, report: CollectReport) -> tuple[str | None, str | None]:
+        folder = Path(source.url or "")
+        if not folder.is_dir():
+            raise FetchError(f"folder {folder} does not exist")
+        for path in dropped_files(folder):
+            self.import_file(source, path, report)
+            _move(path, folder / "done")
+        return None, None
+
+    # -- shared -----------------------------------------------------------------------------------------
+
+    def import_path(self, source: Source, path: Path, progress: Progress | None = None) -> CollectReport:
+        """`kiemchung posts import`: a file read like a dropped one, and the source's health recorded."""
+        report = CollectReport(source.name)
+        self.import_file(source, path, report, progress)
+        note = f"{len(report.rejected)} bad line(s) in {path.name}" if report.rejected else None
+        with self.database.write() as connection:
+            SourceStore.record_success(connection, source, datetime.now(UTC), report.new, None, None, note)
+        return report
+
+    def import_file(self, source: Source, path: Path, report: CollectReport, progress: Progress | None = None) -> None:
+        """Read a JSON Lines or CSV file of posts into the inbox; bad lines are kept as rejected, with why."""
+        pending: list[Item] = []
+        rejected: list[tuple[str, str]] = []
+        with path.open("rb") as stream:
+            for number, record in read_records(stream, path.name):
+                if isinstance(record, LineError):
+                    reason = f"{path.name}:{number}: {record}"
+                    rejected.append((f"{path.name}:{number}", reason))
+                    report.rejected.append(reason)
+                else:
+                    pending.append(record)
+                if len(pending) + len(rejected) >= FILE_CHUNK:
+                    self._store(source, pending, report, rejected)
+                    if progress:
+                        progress(stream.tell())
+                    pending, rejected = [], []
+            self._store(source, pending, report, rejected)
+            if progress:
+                progress(stream.tell())
+
+    def _article(self, url: str) -> Article:
+        response = self.fetcher.get(url)
+        article = extract_article(response.content, response.content_type, response.url)
+        if article is None:
+            raise FetchError("no article text found on the page")
+        return article
+
+    def _store(
+        self, source: Source, items: list[Item], report: CollectReport, rejected: list[tuple[str, str]] | None = None
+    ) -> None:
+        if not items and not rejected:
+            return
+        with self.database.write() as connection:
+            added = self.inbox.add(connection, source.id, items, rejected or [])
+        report.new += added
+        report.seen += len(items) - added
+
+
+def _move(path: Path, folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}.{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}{path.suffix}"
+    shutil.move(str(path), target)

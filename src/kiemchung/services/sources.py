@@ -1,0 +1,128 @@
+"""Source management for the CLI, the web UI, the API and the sources file — one set of rules."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kiemchung.domain.sources import DEFAULT_INTERVAL_S, KINDS, MIN_INTERVAL_S, Source
+from kiemchung.errors import InputError
+from kiemchung.store.sources import SourceStore
+
+CONFIG_KEYS = {"follow_links", "max_pages"}
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+def _check(kind: str, name: str, url: str | None, interval_s: int | None) -> tuple[str | None, int]:
+    if kind not in KINDS:
+        raise InputError(f"unknown source kind {kind!r}; one of: {', '.join(KINDS)}")
+    if not name or len(name) > 200:
+        raise InputError("a source needs a name of 1 to 200 characters")
+    if kind in {"feed", "sitemap", "page"}:
+        parts = urlsplit(url or "")
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise InputError(f"a {kind} source needs an http(s) URL, not {url!r}")
+    if kind == "folder":
+        if not url:
+            raise InputError("a folder source needs the folder's path")
+        url = str(Path(url).expanduser().resolve())
+    interval = DEFAULT_INTERVAL_S[kind] if interval_s is None else interval_s
+    if kind in {"feed", "sitemap", "page", "folder"} and interval < MIN_INTERVAL_S:
+        raise InputError(f"interval must be at least {MIN_INTERVAL_S} seconds")
+    return url, interval
+
+
+def _config(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - CONFIG_KEYS
+    if unknown:
+        raise InputError(f"unknown source option(s): {', '.join(sorted(unknown))}")
+    if "max_pages" in values and (not isinstance(values["max_pages"], int) or values["max_pages"] < 1):
+        raise InputError("max_pages must be a positive whole number")
+    if "follow_links" in values and not isinstance(values["follow_links"], bool):
+        raise InputError("follow_links must be true or false")
+    return values
+
+
+class SourceService:
+    def __init__(self, store: SourceStore) -> None:
+        self.store = store
+
+    def add(
+        self,
+        kind: str,
+        name: str,
+        url: str | None = None,
+        interval_s: int | None = None,
+        config: dict[str, Any] | None = None,
+        organisation_id: int | None = None,
+    ) -> Source:
+        url, interval = _check(kind, name.strip(), url, interval_s)
+        if kind == "folder" and url:
+            Path(url).mkdir(parents=True, exist_ok=True)
+        return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
+
+    def ensure(self, kind: str, name: str, organisation_id: int | None = None) -> Source:
+        """The receiving source (push, import) of this name, created when first needed."""
+        return self.store.by_name(name) or self.store.add(kind, name, None, 0, {}, organisation_id)
+
+    def set_enabled(self, name_or_id: str, enabled: bool) -> Source:
+        source = self.store.find(name_or_id)
+        return self.store.update(source.id, enabled=enabled)
+
+    def remove(self, name_or_id: str) -> Source:
+        source = self.store.find(name_or_id)
+        self.store.remove(source.id)
+        return source
+
+    def all(self) -> list[Source]:
+        return self.store.all()
+
+    def sync(self, path: Path) -> SyncReport:
+        """Apply a TOML sources file: [[source]] tables with name, kind, url, interval and options."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {path}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        entries = data.get("source", [])
+        if not isinstance(entries, list):
+            raise InputError(f"{path}: expected [[source]] tables")
+        checked = []
+        for number, entry in enumerate(entries, start=1):
+            entry = dict(entry)
+            try:
+                name = str(entry.pop("name"))
+                kind = str(entry.pop("kind"))
+            except KeyError as exc:
+                raise InputError(f"{path}: source {number} has no {exc.args[0]}") from None
+            url = entry.pop("url", None)
+            interval = entry.pop("interval", None)
+            enabled = entry.pop("enabled", True)
+            url, interval = _check(kind, name, url, interval)
+            checked.append((name, kind, url, interval, bool(enabled), _config(entry)))
+        report = SyncReport([], [], [])
+        for name, kind, url, interval, enabled, config in checked:  # all valid: now apply
+            existing = self.store.by_name(name)
+            if existing is None:
+                source = self.add(kind, name, url, interval, config)
+                if not enabled:
+                    self.store.update(source.id, enabled=False)
+                report.added.append(name)
+            elif (existing.kind, existing.url, existing.interval_s, existing.enabled, existing.config) != (
+                kind, url, interval, enabled, config,
+            ):  # fmt: skip
+                self.store.update(existing.id, kind=kind, url=url, interval_s=interval, enabled=enabled, config=config)
+                report.updated.append(name)
+            else:
+                report.unchanged.append(name)
+        return report

@@ -1,0 +1,155 @@
+"""Alert repository: alerts (once per dedupe key) and which channel has delivered which."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiemchung.store.database import Database, aware
+from kiemchung.store.schema import alert_deliveries, alerts, factchecks, posts
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    kind: str  # "repeat": a post repeats a fact-checked claim; "spread": a new claim in many sources
+    dedupe_key: str
+    post_id: str | None
+    factcheck_id: str | None
+    sentence: str
+    score: float
+    source_count: int = 1
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    kind: str
+    post_id: str | None
+    post_url: str | None
+    post_title: str | None
+    factcheck_id: str | None
+    factcheck_claim: str | None
+    factcheck_rating: str | None
+    factcheck_url: str | None
+    sentence: str
+    score: float
+    source_count: int
+    created_at: datetime
+    read_at: datetime | None
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        base = base_url.rstrip("/")
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "sentence": self.sentence,
+            "score": self.score,
+            "source_count": self.source_count,
+            "created_at": self.created_at.isoformat(),
+            "link": f"{base}/alerts#alert-{self.id}",
+            "post": {"id": self.post_id, "url": self.post_url, "title": self.post_title} if self.post_id else None,
+            "factcheck": {
+                "id": self.factcheck_id,
+                "claim": self.factcheck_claim,
+                "rating": self.factcheck_rating,
+                "url": self.factcheck_url,
+                "link": f"{base}/factchecks/{self.factcheck_id}",
+            }
+            if self.factcheck_id
+            else None,
+        }
+
+
+_SELECT = (
+    select(
+        alerts,
+        posts.c.url.label("post_url"),
+        posts.c.title.label("post_title"),
+        factchecks.c.claim.label("factcheck_claim"),
+        factchecks.c.rating_label.label("factcheck_rating"),
+        factchecks.c.url.label("factcheck_url"),
+    )
+    .select_from(alerts)
+    .outerjoin(posts, posts.c.id == alerts.c.post_id)
+    .outerjoin(factchecks, factchecks.c.id == alerts.c.factcheck_id)
+)
+
+
+def _from_row(row: Any) -> Alert:
+    return Alert(
+        row.id, row.kind, row.post_id, row.post_url, row.post_title, row.factcheck_id, row.factcheck_claim,
+        row.factcheck_rating, row.factcheck_url, row.sentence, row.score, row.source_count, aware(row.created_at),
+        aware(row.read_at),
+    )  # fmt: skip
+
+
+class AlertStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @staticmethod
+    def add(connection: Connection, new: Sequence[NewAlert]) -> int:
+        """Insert alerts; one whose dedupe key exists already is not raised twice. New count."""
+        if not new:
+            return 0
+        now = datetime.now(UTC)
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(alerts).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(alerts.c.id)
+        result = connection.execute(
+            statement,
+            [{"kind": a.kind, "dedupe_key": a.dedupe_key[:300], "post_id": a.post_id, "factcheck_id": a.factcheck_id,
+              "sentence": a.sentence, "score": a.score, "source_count": a.source_count, "created_at": now}
+             for a in new],
+        )  # fmt: skip
+        return len(result.all())
+
+    def recent(self, limit: int = 100, kind: str | None = None) -> list[Alert]:
+        query = _SELECT.order_by(alerts.c.id.desc()).limit(limit)
+        if kind:
+            query = query.where(alerts.c.kind == kind)
+        with self.database.read() as connection:
+            return [_from_row(r) for r in connection.execute(query).all()]
+
+    def count(self) -> int:
+        with self.database.read() as connection:
+            return int(connection.execute(select(func.count()).select_from(alerts)).scalar_one())
+
+    def undelivered(self, channel: str, limit: int) -> list[Alert]:
+        delivered = exists().where(
+            and_(alert_deliveries.c.alert_id == alerts.c.id, alert_deliveries.c.channel == channel)
+        )
+        query = _SELECT.where(~delivered).order_by(alerts.c.id).limit(limit)
+        with self.database.read() as connection:
+            return [_from_row(r) for r in connection.execute(query).all()]
+
+    def mark_delivered(self, channel: str, alert_ids: Sequence[int]) -> None:
+        now = datetime.now(UTC)
+        with self.database.write() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(
+                dialect.insert(alert_deliveries).on_conflict_do_nothing(index_elements=["alert_id", "channel"]),
+                [{"alert_id": i, "channel": channel, "delivered_at": now} for i in alert_ids],
+            )
+
+    def last_delivery(self, channel: str) -> datetime | None:
+        with self.database.read() as connection:
+            moment = connection.execute(
+                select(func.max(alert_deliveries.c.delivered_at)).where(alert_deliveries.c.channel == channel)
+            ).scalar_one()
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment
+
+    def mark_read(self, alert_id: int) -> bool:
+        with self.database.write() as connection:
+            result = connection.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id, alerts.c.read_at.is_(None))
+                .values(read_at=datetime.now(UTC))
+            )
+        return result.rowcount == 1

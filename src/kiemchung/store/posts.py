@@ -1,0 +1,204 @@
+"""Post repository: posts with their copy links, fingerprints, claims (sentences) and matches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from kiemchung.store.database import Database, aware
+from kiemchung.store.schema import claims, matches, post_fingerprints, posts
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    position: int
+    text: str
+    checkworthiness: float
+
+
+@dataclass(frozen=True)
+class NewMatch:
+    factcheck_id: str
+    query_text: str
+    sentence: str
+    score: float
+    features: dict[str, object]
+    decision: bool
+
+
+@dataclass(frozen=True)
+class NewPost:
+    id: str
+    source_id: int
+    text: str
+    title: str | None
+    url: str | None
+    canonical_url: str | None
+    language: str | None
+    published_at: datetime | None
+    content_hash: str
+    copy_of: str | None
+    copy_similarity: float | None
+    fingerprint: bytes
+    claims: Sequence[NewClaim] = ()
+    matches: Sequence[NewMatch] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredPost:
+    id: str
+    source_id: int | None
+    text: str
+    title: str | None
+    url: str | None
+    language: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    copy_of: str | None
+    copy_similarity: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published_at.isoformat() if self.published_at else None,
+            "language": self.language,
+            "copy_of": self.copy_of,
+            "copy_similarity": self.copy_similarity,
+        }
+
+
+def _from_row(row: Any) -> StoredPost:
+    return StoredPost(
+        row.id, row.source_id, row.text, row.title, row.url, row.language, aware(row.published_at),
+        aware(row.fetched_at), row.copy_of, row.copy_similarity,
+    )  # fmt: skip
+
+
+class PostStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @staticmethod
+    def insert(connection: Connection, post: NewPost) -> None:
+        """Insert a post with its fingerprint, claims and matches (inside the caller's transaction)."""
+        now = datetime.now(UTC)
+        connection.execute(
+            posts.insert().values(
+                id=post.id,
+                source_id=post.source_id,
+                text=post.text,
+                title=post.title,
+                url=post.url,
+                canonical_url=post.canonical_url,
+                language=post.language,
+                published_at=post.published_at,
+                fetched_at=now,
+                content_hash=post.content_hash,
+                copy_of=post.copy_of,
+                copy_similarity=post.copy_similarity,
+            )  # fmt: skip
+        )
+        connection.execute(post_fingerprints.insert().values(post_id=post.id, hashes=post.fingerprint))
+        if post.claims:
+            connection.execute(
+                claims.insert(),
+                [{"post_id": post.id, "position": c.position, "text": c.text, "checkworthiness": c.checkworthiness}
+                 for c in post.claims],
+            )  # fmt: skip
+        for m in post.matches:
+            connection.execute(
+                matches.insert().values(
+                    post_id=post.id,
+                    factcheck_id=m.factcheck_id,
+                    query_text=m.query_text[:20_000],
+                    sentence=m.sentence,
+                    score=m.score,
+                    features=m.features,
+                    decision=m.decision,
+                    created_at=now,
+                )  # fmt: skip
+            )
+
+    def existing(self, connection: Connection, ids: Sequence[str], urls: Sequence[str], hashes: Sequence[str]) -> Any:
+        """Which of these ids, canonical URLs and content hashes are stored already (id of the holder)."""
+        found_ids = set()
+        by_url: dict[str, str] = {}
+        by_hash: dict[str, str] = {}
+        if ids:
+            found_ids = {r.id for r in connection.execute(select(posts.c.id).where(posts.c.id.in_(list(ids))))}
+        if urls:
+            for r in connection.execute(
+                select(posts.c.id, posts.c.canonical_url).where(posts.c.canonical_url.in_(list(urls)))
+            ):
+                by_url.setdefault(r.canonical_url, r.id)
+        if hashes:
+            for r in connection.execute(
+                select(posts.c.id, posts.c.content_hash)
+                .where(posts.c.content_hash.in_(list(hashes)))
+                .order_by(posts.c.fetched_at)
+            ):
+                by_hash.setdefault(r.content_hash, r.id)
+        return found_ids, by_url, by_hash
+
+    def get(self, post_id: str) -> StoredPost | None:
+        with self.database.read() as connection:
+            row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
+        return _from_row(row) if row else None
+
+    def count(self) -> int:
+        with self.database.read() as connection:
+            return int(connection.execute(select(func.count()).select_from(posts)).scalar_one())
+
+    def iter_all(self, batch: int = 1000) -> Iterator[StoredPost]:
+        """Every post in the order it was stored (fetched_at, then id), read in batches."""
+        last: tuple[datetime, str] | None = None
+        while True:
+            query = select(posts).order_by(posts.c.fetched_at, posts.c.id).limit(batch)
+            if last is not None:
+                query = query.where(
+                    (posts.c.fetched_at > last[0]) | ((posts.c.fetched_at == last[0]) & (posts.c.id > last[1]))
+                )
+            with self.database.read() as connection:
+                rows = connection.execute(query).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _from_row(row)
+            last = (rows[-1].fetched_at, rows[-1].id)
+
+    def iter_fingerprints(self, batch: int = 5000) -> Iterator[tuple[str, bytes]]:
+        last = ""
+        while True:
+            with self.database.read() as connection:
+                rows = connection.execute(
+                    select(post_fingerprints.c.post_id, post_fingerprints.c.hashes)
+                    .where(post_fingerprints.c.post_id > last)
+                    .order_by(post_fingerprints.c.post_id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield row.post_id, row.hashes
+            last = rows[-1].post_id
+
+    def recent(self, limit: int = 50) -> list[StoredPost]:
+        with self.database.read() as connection:
+            rows = connection.execute(select(posts).order_by(posts.c.fetched_at.desc()).limit(limit)).all()
+        return [_from_row(r) for r in rows]
+
+    def claims_of(self, post_id: str) -> list[tuple[int, str, float | None]]:
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(claims.c.position, claims.c.text, claims.c.checkworthiness)
+                .where(claims.c.post_id == post_id)
+                .order_by(claims.c.position)
+            ).all()
+        return [(r.position, r.text, r.checkworthiness) for r in rows]

@@ -1,0 +1,167 @@
+"""Source repository: definitions, schedule and health."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kiemchung.domain.sources import Source
+from kiemchung.errors import InputError, NotFoundError
+from kiemchung.store.database import Database, aware
+from kiemchung.store.schema import sources
+
+MAX_BACKOFF_S = 6 * 3600
+
+
+def _from_row(row: Any) -> Source:
+    return Source(
+        row.id,
+        row.kind,
+        row.name,
+        row.url,
+        dict(row.config or {}),
+        bool(row.enabled),
+        row.interval_s,
+        row.etag,
+        row.last_modified,
+        aware(row.next_fetch_at),
+        aware(row.last_fetch_at),
+        aware(row.last_success_at),
+        aware(row.last_error_at),
+        row.last_error,
+        row.failures,
+        row.items_total,
+        row.organisation_id,
+    )
+
+
+class SourceStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add(
+        self,
+        kind: str,
+        name: str,
+        url: str | None,
+        interval_s: int,
+        config: dict[str, Any] | None = None,
+        organisation_id: int | None = None,
+    ) -> Source:
+        now = datetime.now(UTC)
+        try:
+            with self.database.write() as connection:
+                result = connection.execute(
+                    sources.insert().values(
+                        kind=kind,
+                        name=name,
+                        url=url,
+                        interval_s=interval_s,
+                        config=config or {},
+                        organisation_id=organisation_id,
+                        created_at=now,
+                        next_fetch_at=now,
+                    )
+                )
+                key = result.inserted_primary_key
+                assert key is not None
+                source_id = int(key[0])
+        except IntegrityError:
+            raise InputError(f"a source named {name!r} already exists") from None
+        return self.get(source_id)
+
+    def get(self, source_id: int) -> Source:
+        with self.database.read() as connection:
+            row = connection.execute(select(sources).where(sources.c.id == source_id)).first()
+        if row is None:
+            raise NotFoundError(f"no source with id {source_id}")
+        return _from_row(row)
+
+    def by_name(self, name: str) -> Source | None:
+        with self.database.read() as connection:
+            row = connection.execute(select(sources).where(sources.c.name == name)).first()
+        return _from_row(row) if row else None
+
+    def find(self, name_or_id: str) -> Source:
+        source = self.by_name(name_or_id)
+        if source is None and name_or_id.isdigit():
+            return self.get(int(name_or_id))
+        if source is None:
+            raise NotFoundError(f"no source named {name_or_id!r}")
+        return source
+
+    def all(self) -> list[Source]:
+        with self.database.read() as connection:
+            rows = connection.execute(select(sources).order_by(sources.c.id)).all()
+        return [_from_row(r) for r in rows]
+
+    def due(self, now: datetime, kinds: Sequence[str]) -> list[Source]:
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(sources)
+                .where(sources.c.enabled.is_(True), sources.c.kind.in_(kinds))
+                .where(or_(sources.c.next_fetch_at.is_(None), sources.c.next_fetch_at <= now))
+                .order_by(sources.c.next_fetch_at, sources.c.id)
+            ).all()
+        return [_from_row(r) for r in rows]
+
+    def update(self, source_id: int, **values: Any) -> Source:
+        with self.database.write() as connection:
+            result = connection.execute(update(sources).where(sources.c.id == source_id).values(**values))
+        if result.rowcount != 1:
+            raise NotFoundError(f"no source with id {source_id}")
+        return self.get(source_id)
+
+    def remove(self, source_id: int) -> None:
+        with self.database.write() as connection:
+            result = connection.execute(delete(sources).where(sources.c.id == source_id))
+        if result.rowcount != 1:
+            raise NotFoundError(f"no source with id {source_id}")
+
+    @staticmethod
+    def record_success(
+        connection: Connection,
+        source: Source,
+        now: datetime,
+        items: int,
+        etag: str | None,
+        last_modified: str | None,
+        note: str | None = None,
+    ) -> None:
+        """Written in the same transaction as the source's new items."""
+        connection.execute(
+            update(sources)
+            .where(sources.c.id == source.id)
+            .values(
+                etag=etag,
+                last_modified=last_modified,
+                last_fetch_at=now,
+                last_success_at=now,
+                last_error=note,
+                last_error_at=now if note else None,
+                failures=0,
+                items_total=sources.c.items_total + items,
+                next_fetch_at=now + timedelta(seconds=source.interval_s),
+            )
+        )
+
+    def record_failure(self, source: Source, now: datetime, reason: str) -> None:
+        """Back off: the pause doubles with each failure in a row, up to MAX_BACKOFF_S."""
+        failures = source.failures + 1
+        pause = min(source.interval_s * 2 ** min(failures - 1, 10), MAX_BACKOFF_S)
+        with self.database.write() as connection:
+            connection.execute(
+                update(sources)
+                .where(sources.c.id == source.id)
+                .values(
+                    last_fetch_at=now,
+                    last_error_at=now,
+                    last_error=reason[:2000],
+                    failures=failures,
+                    next_fetch_at=now + timedelta(seconds=max(pause, 1)),
+                )
+            )

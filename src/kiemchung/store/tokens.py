@@ -1,0 +1,94 @@
+"""API tokens for machines: only a SHA-256 of each token is stored; the token is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from kiemchung.errors import NotFoundError
+from kiemchung.store.database import Database
+from kiemchung.store.schema import api_tokens
+
+PREFIX = "kc_"
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    id: int
+    organisation_id: int
+    user_id: int | None
+    name: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _from_row(row: Any) -> ApiToken:
+    return ApiToken(
+        row.id, row.organisation_id, row.user_id, row.name, row.role, row.created_at, row.last_used_at, row.revoked_at
+    )
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def create(self, organisation_id: int, name: str, role: str, user_id: int | None = None) -> tuple[ApiToken, str]:
+        """A new token and its secret value (never stored, never shown again)."""
+        secret = PREFIX + secrets.token_urlsafe(32)
+        with self.database.write() as connection:
+            result = connection.execute(
+                api_tokens.insert().values(
+                    organisation_id=organisation_id,
+                    user_id=user_id,
+                    name=name,
+                    role=role,
+                    token_hash=token_digest(secret),
+                    created_at=datetime.now(UTC),
+                )  # fmt: skip
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            row = connection.execute(select(api_tokens).where(api_tokens.c.id == key[0])).one()
+        return _from_row(row), secret
+
+    def authenticate(self, secret: str) -> ApiToken | None:
+        with self.database.read() as connection:
+            row = connection.execute(
+                select(api_tokens).where(
+                    api_tokens.c.token_hash == token_digest(secret), api_tokens.c.revoked_at.is_(None)
+                )
+            ).first()
+        if row is None:
+            return None
+        with self.database.write() as connection:
+            connection.execute(
+                update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=datetime.now(UTC))
+            )
+        return _from_row(row)
+
+    def all(self, organisation_id: int | None = None) -> list[ApiToken]:
+        query = select(api_tokens).order_by(api_tokens.c.id)
+        if organisation_id is not None:
+            query = query.where(api_tokens.c.organisation_id == organisation_id)
+        with self.database.read() as connection:
+            return [_from_row(r) for r in connection.execute(query).all()]
+
+    def revoke(self, token_id: int, organisation_id: int | None = None) -> None:
+        query = update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        if organisation_id is not None:
+            query = query.where(api_tokens.c.organisation_id == organisation_id)
+        with self.database.write() as connection:
+            result = connection.execute(query.values(revoked_at=datetime.now(UTC)))
+        if result.rowcount != 1:
+            raise NotFoundError(f"no active token with id {token_id}")
