@@ -100,4 +100,6 @@ class AppContext:
     def close(self) -> None:
         if "fetcher" in self.__dict__:
             self.fetcher.close()
+        if "dispatcher" in self.__dict__:
+            self.dispatcher.close()
         self.database.dispose()

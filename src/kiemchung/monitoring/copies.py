@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kiemchung.text.fingerprint import Fingerprint, containment
 
 COPY_THRESHOLD = 0.5
-MIN_SHARED = 3
+MIN_SHARED = 2
 COMMON_POSTINGS = 200
 
 

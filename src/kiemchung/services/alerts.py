@@ -40,6 +40,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 class Channel:
     name: str
     send: Callable[[Sequence[Alert]], None]
+    close: Callable[[], None] = lambda: None
 
 
 def webhook_channel(settings: Settings, client: httpx.Client | None = None) -> Channel:
@@ -61,7 +62,7 @@ def webhook_channel(settings: Settings, client: httpx.Client | None = None) -> C
         if response.status_code >= 300:
             raise DeliveryError(f"webhook answered HTTP {response.status_code}")
 
-    return Channel("webhook", send)
+    return Channel("webhook", send, http.close)
 
 
 def email_text(alerts: Sequence[Alert], base_url: str) -> str:
@@ -120,6 +121,10 @@ class AlertDispatcher:
         self.store = store
         self.channels = list(configured_channels(settings) if channels is None else channels)
         self.errors: dict[str, str] = {}
+
+    def close(self) -> None:
+        for channel in self.channels:
+            channel.close()
 
     def deliver_due(self, now: datetime | None = None, force: bool = False) -> dict[str, int]:
         """Send what each channel owes, unless it sent within the digest interval. Alerts sent per channel."""

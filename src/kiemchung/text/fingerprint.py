@@ -21,7 +21,7 @@ from kiemchung.text.normalize import fold_diacritics, tokens
 from kiemchung.text.spinning import MAX_PHRASE, SpinTable, default_spin_table
 
 SHINGLE = 5
-SAMPLE = 4
+SAMPLE = 2
 MIN_WORDS_IN_SHINGLE = 2  # a shingle of placeholders and one word says nothing
 GAP = "_"
 
