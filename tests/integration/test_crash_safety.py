@@ -1,0 +1,102 @@
+"""Kill `kiemchung run` with SIGKILL at random moments of a large ingest; restart; every item is stored
+exactly once and none is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kiemchung.app_context import AppContext
+from kiemchung.demo import DEMO_FACTCHECKS
+from kiemchung.services.archive import import_files
+from kiemchung.store.schema import alerts, claims, inbox, matches, posts
+from tests.servers import Route, rss, serve_site
+
+FILE_POSTS = 2500
+FEED_POSTS = 300
+KILLS = 4
+TOPICS = ["giá điện", "học phí", "xăng dầu", "bảo hiểm y tế", "thuế thu nhập", "lương hưu", "vé tàu", "giá sữa"]
+
+
+def _text(n: int) -> str:
+    topic = TOPICS[n % len(TOPICS)]
+    if n % 50 == 0:
+        return f"Chia sẻ gấp: uống nước chanh nóng mỗi sáng chữa khỏi ung thư, bài số {n}."
+    return (f"Bản tin số {n}: {topic} sẽ tăng {n % 17 + 1} phần trăm từ ngày {n % 28 + 1} tháng {n % 12 + 1}. "
+            f"Cơ quan quản lý cho biết quyết định số {n} đã được ban hành. Người dân có ý kiến trái chiều.")  # fmt: skip
+
+
+def _run(data_dir: Path, database_url: str, *args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KIEMCHUNG_EMBEDDER": "hashing", "KIEMCHUNG_DATABASE_URL": database_url,
+           "KIEMCHUNG_HOST_INTERVAL": "0", "KIEMCHUNG_OBEY_ROBOTS": "false"}  # fmt: skip
+    command = [sys.executable, "-c", "from kiemchung.cli import main; main()", "--data-dir", str(data_dir), *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_sigkill_at_random_moments_loses_and_doubles_nothing(
+    app_context: AppContext, database_url: str, tmp_path: Path
+) -> None:
+    import_files(app_context.factcheck_store, [DEMO_FACTCHECKS])  # demo-001: hot lemon water cures cancer (Sai)
+    drop = tmp_path / "drop"
+    app_context.sources.add("folder", "drop", str(drop), interval_s=5)
+    for part in range(5):  # five files, read one after the other
+        rows = [{"id": f"f{n}", "text": _text(n)} for n in range(part * 500, (part + 1) * 500)]
+        (drop / f"part-{part}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+    items = [{"title": f"Tin {n}", "link": f"https://bao.example/tin-{n}", "description": _text(10_000 + n) * 3}
+             for n in range(FEED_POSTS)]  # fmt: skip
+    rng = random.Random(20261127)
+    with serve_site() as site:
+        site.routes["/rss"] = Route(rss(items), headers={"Content-Type": "application/rss+xml"})
+        app_context.sources.add("feed", "feed", site.url("/rss"), 5, {"follow_links": False})
+
+        stored_before_kill = []
+        for _ in range(KILLS):
+            process = _run(app_context.settings.data_dir, database_url, "run", "--status-every", "0.5")
+            time.sleep(rng.uniform(1.5, 4.0))
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+            if process.stderr:
+                process.stderr.close()
+            stored_before_kill.append(app_context.post_store.count())
+        final = _run(app_context.settings.data_dir, database_url, "run", "--once")
+        _, error = final.communicate(timeout=600)
+        assert final.returncode == 0, error.decode()
+
+    expected = {f"f{n}" for n in range(FILE_POSTS)}
+    with app_context.database.read() as connection:
+        ids = [r.id for r in connection.execute(select(posts.c.id, posts.c.source_id))]
+        feed_posts = connection.execute(select(func.count()).select_from(posts).where(posts.c.url.is_not(None)))
+        pending = connection.execute(select(func.count()).select_from(inbox).where(inbox.c.state == "pending"))
+        doubled_matches = connection.execute(
+            select(matches.c.post_id).group_by(matches.c.post_id).having(func.count() > 1)
+        ).all()
+        doubled_alerts = connection.execute(
+            select(alerts.c.post_id).group_by(alerts.c.post_id, alerts.c.factcheck_id).having(func.count() > 1)
+        ).all()
+        alerted = [r.post_id for r in connection.execute(select(alerts.c.post_id).where(alerts.c.kind == "repeat"))]
+        posts_without_claims = connection.execute(
+            select(func.count()).select_from(posts).where(~posts.c.id.in_(select(claims.c.post_id)))
+        ).scalar_one()
+        assert feed_posts.scalar_one() == FEED_POSTS
+        assert pending.scalar_one() == 0
+    assert len(ids) == len(set(ids)) == FILE_POSTS + FEED_POSTS
+    assert expected <= set(ids)
+    assert not doubled_matches and not doubled_alerts
+    file_repeats = {f"f{n}" for n in range(0, FILE_POSTS, 50)}
+    feed_repeats = len(range(0, FEED_POSTS, 50))
+    assert len(alerted) == len(set(alerted)) == len(file_repeats) + feed_repeats  # every repeat alerted, once
+    assert file_repeats <= set(alerted)
+    assert posts_without_claims == 0  # no post was stored without its sentences
+    assert stored_before_kill[0] < FILE_POSTS + FEED_POSTS  # the kills did land in the middle of the ingest
+    assert sorted(p.name for p in (drop / "done").iterdir()) == [f"part-{n}.jsonl" for n in range(5)]
