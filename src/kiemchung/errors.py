@@ -5,6 +5,9 @@
     ├── InputError            a user's input cannot be read (file, JSON line, request body)
     │   └── RecordError       one record of an input is invalid; carries where it was
     ├── NotFoundError         a requested object does not exist
+    ├── ConflictError         someone else changed the object meanwhile (no lost update)
+    ├── AuthenticationError   no valid session or token
+    ├── PermissionDenied      the actor's role does not allow this
     └── StorageError          the database cannot be reached or is not initialised
 
 The CLI prints any KiemchungError as one line; the web layer maps them to HTTP statuses.
@@ -46,4 +49,16 @@ class NotFoundError(KiemchungError):
 
 
 class StorageError(KiemchungError):
+    pass
+
+
+class ConflictError(KiemchungError):
+    pass
+
+
+class AuthenticationError(KiemchungError):
+    pass
+
+
+class PermissionDenied(KiemchungError):
     pass

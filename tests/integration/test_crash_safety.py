@@ -30,8 +30,10 @@ def _text(n: int) -> str:
     topic = TOPICS[n % len(TOPICS)]
     if n % 50 == 0:
         return f"Chia sẻ gấp: uống nước chanh nóng mỗi sáng chữa khỏi ung thư, bài số {n}."
-    return (f"Bản tin số {n}: {topic} sẽ tăng {n % 17 + 1} phần trăm từ ngày {n % 28 + 1} tháng {n % 12 + 1}. "
-            f"Cơ quan quản lý cho biết quyết định số {n} đã được ban hành. Người dân có ý kiến trái chiều.")  # fmt: skip
+    return (
+        f"Bản tin số {n}: {topic} sẽ tăng {n % 17 + 1} phần trăm từ ngày {n % 28 + 1} tháng {n % 12 + 1}. "
+        f"Cơ quan quản lý cho biết quyết định số {n} đã được ban hành. Người dân có ý kiến trái chiều."
+    )
 
 
 def _run(data_dir: Path, database_url: str, *args: str) -> subprocess.Popen[bytes]:

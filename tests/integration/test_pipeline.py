@@ -26,7 +26,8 @@ from kiemchung.text.variants import spin
 from tests.servers import Route, Site, serve_site
 
 ARTICLE = [
-    "Ủy ban nhân dân thành phố vừa phê duyệt kế hoạch xây dựng 5 cây cầu mới bắc qua sông Hồng trong giai đoạn 2026 - 2030.",
+    "Ủy ban nhân dân thành phố vừa phê duyệt kế hoạch xây dựng 5 cây cầu mới bắc qua sông Hồng "
+    "trong giai đoạn 2026 - 2030.",
     "Tổng vốn đầu tư dự kiến khoảng 95 nghìn tỉ đồng, lấy từ ngân sách thành phố và vốn vay ưu đãi.",
     "Theo Sở Giao thông vận tải, cây cầu đầu tiên sẽ được khởi công vào quý hai năm sau tại khu vực phía bắc.",
     "Các chuyên gia cho rằng dự án sẽ giúp giảm tải cho những cây cầu hiện có, vốn thường xuyên ùn tắc giờ cao điểm.",

@@ -79,13 +79,18 @@ class FactCheckStore:
         """Insert or update (by id) in one transaction: all of the batch lands, or none of it."""
         if not items:
             return 0
+        with self.database.write() as connection:
+            return self.write_many(connection, items)
+
+    @staticmethod
+    def write_many(connection: Connection, items: Sequence[FactCheck], **extra: Any) -> int:
+        """The upsert, inside the caller's transaction; `extra` columns (organisation_id, version…) too."""
         now = datetime.now(UTC)
         unique = {fc.id: fc for fc in items}  # the last one of a repeated id wins
-        rows = [_row_values(fc, now) for fc in unique.values()]
-        with self.database.write() as connection:
-            insert = _insert_for(connection)(factchecks)
-            updates = {c: insert.excluded[c] for c in rows[0] if c not in {"id", "created_at"}}
-            connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
+        rows = [{**_row_values(fc, now), **extra} for fc in unique.values()]
+        insert = _insert_for(connection)(factchecks)
+        updates = {c: insert.excluded[c] for c in rows[0] if c not in {"id", "created_at"}}
+        connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
         return len(rows)
 
     def get(self, factcheck_id: str) -> FactCheck | None:

@@ -196,6 +196,8 @@ factchecks = Table(
     Column("evidence_links", JSON, nullable=False, default=list),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("subscription_id", Integer),  # imported from another organisation's published feed
     Index("ix_factchecks_updated_at", "updated_at"),
 )
 
@@ -214,4 +216,142 @@ matches = Table(
     Column("feedback", String(10)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("reviewed_at", DateTime(timezone=True)),
+)
+
+# -- the workbench: accounts, cases, evidence, publishing, audit ------------------------------------------
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie value; the value itself is not stored
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),
+    Column("claim", Text, nullable=False),
+    Column("group_key", String(300), nullable=False, unique=True),  # items of the same claim share a case
+    Column("status", String(20), nullable=False),
+    Column("priority", Integer, nullable=False, server_default="1"),
+    Column("topic", String(100)),
+    Column("assignee_id", Integer, ForeignKey("users.id")),
+    Column("spread", Integer, nullable=False, server_default="1"),
+    Column("first_detected_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("rating_label", String(100)),
+    Column("rebuttal", JSON, nullable=False, default=list),
+    Column("summary", Text),
+    Column("drafted_by", Integer, ForeignKey("users.id")),
+    Column("needs_second_review", Boolean, nullable=False, server_default=true()),
+    Column("signed_off_by", Integer, ForeignKey("users.id")),
+    Column("signed_off_at", DateTime(timezone=True)),
+    Column("factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="SET NULL")),
+    Column("published_at", DateTime(timezone=True)),
+    Index("ix_cases_status_updated", "status", "updated_at"),
+)
+
+case_items = Table(
+    "case_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),  # "match" (a suggested match) or "claim" (a new claim)
+    Column("match_id", Integer, ForeignKey("matches.id", ondelete="CASCADE"), unique=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), unique=True),
+    Column("post_id", String(255), ForeignKey("posts.id", ondelete="SET NULL")),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),  # url | document | quote
+    Column("title", Text),
+    Column("url", Text),
+    Column("snapshot", Text),  # archived text of a URL, or the text of a document
+    Column("file_name", String(300)),
+    Column("file_sha256", String(64)),
+    Column("content_type", String(100)),
+    Column("quote", Text),
+    Column("quote_source", Text),
+    Column("added_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+factcheck_versions = Table(
+    "factcheck_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("note", Text),
+    Column("published_by", Integer, ForeignKey("users.id")),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("factcheck_id", "version", name="uq_factcheck_versions_factcheck_version"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("token_id", Integer, ForeignKey("api_tokens.id")),
+    Column("action", String(50), nullable=False),
+    Column("object_type", String(30), nullable=False),
+    Column("object_id", String(255), nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+    Index("ix_audit_log_at", "at"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_fetch_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("imported", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("organisation_id", "url", name="uq_subscriptions_organisation_url"),
 )

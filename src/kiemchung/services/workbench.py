@@ -1,0 +1,442 @@
+"""The fact-checkers' workbench: the queue, case work, sign-off and publishing. One service for the UI and
+the API; every method takes the acting person or token, checks the role table and writes the audit log in
+the same transaction as the change."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from kiemchung.domain.accounts import PUBLISH, READ, TRIAGE, Actor
+from kiemchung.domain.models import FactCheck
+from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
+from kiemchung.domain.records import factcheck_to_record
+from kiemchung.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from kiemchung.ingest.html import extract_article
+from kiemchung.ingest.http import Fetcher, FetchError
+from kiemchung.services.matching import MatchService
+from kiemchung.settings import Settings
+from kiemchung.store.audit import AuditStore
+from kiemchung.store.cases import STATUSES, Case, CaseFilter, CaseStore
+from kiemchung.store.database import Database
+from kiemchung.store.factchecks import FactCheckStore
+from kiemchung.store.organisations import OrganisationStore
+from kiemchung.store.schema import alerts, case_items, factcheck_versions, factchecks, matches, posts
+from kiemchung.text.language import guess_language
+
+INTAKE_BATCH = 500
+MAX_COMMENT = 10_000
+MAX_SNAPSHOT = 200_000
+UPLOAD_TYPES = {
+    ".pdf": ("application/pdf", b"%PDF-"),
+    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".txt": ("text/plain", b""),
+    ".csv": ("text/csv", b""),
+    ".html": ("text/html", b""),
+    ".htm": ("text/html", b""),
+}
+TRANSITIONS = {  # status → statuses reachable by hand (drafted and published are reached by their actions)
+    "new": {"in_progress", "dismissed"},
+    "in_progress": {"new", "dismissed"},
+    "drafted": {"in_progress", "dismissed"},
+    "dismissed": {"in_progress"},
+    "published": set(),
+}
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Published:
+    factcheck: FactCheck
+    version: int
+    case: Case
+
+
+def parse_rebuttal(text: str, evidence_count: int) -> list[dict[str, Any]]:
+    """One sentence per line; [n] cites the case's n-th piece of evidence. Unknown numbers are refused."""
+    out = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        cited = sorted({int(n) for n in _CITATION.findall(line)})
+        missing = [n for n in cited if not 1 <= n <= evidence_count]
+        if missing:
+            raise InputError(f"the rebuttal cites evidence [{missing[0]}], but the case has {evidence_count} piece(s)")
+        out.append({"text": _CITATION.sub("", line).strip(), "cites": cited})
+    return out
+
+
+class CaseService:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        store: CaseStore,
+        factchecks: FactCheckStore,
+        matching: MatchService,
+        orgs: OrganisationStore,
+        fetcher: Fetcher,
+        scale: RatingScale = VIETNAMESE_DEFAULT,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.store = store
+        self.factchecks = factchecks
+        self.matching = matching
+        self.orgs = orgs
+        self.fetcher = fetcher
+        self.scale = scale
+
+    # -- intake: suggested matches and spreading claims become cases ---------------------------------------
+
+    def intake(self) -> int:
+        """Put every new suggested match and spread alert into the queue, grouped by claim. Idempotent."""
+        added = 0
+        with self.database.write() as connection:
+            rows = connection.execute(
+                select(matches.c.id, matches.c.factcheck_id, matches.c.sentence, matches.c.query_text,
+                       matches.c.post_id, matches.c.created_at, posts.c.source_id, factchecks.c.claim,
+                       factchecks.c.organisation_id)
+                .outerjoin(posts, posts.c.id == matches.c.post_id)
+                .join(factchecks, factchecks.c.id == matches.c.factcheck_id)
+                .where(~matches.c.id.in_(select(case_items.c.match_id).where(case_items.c.match_id.is_not(None))))
+                .order_by(matches.c.id)
+                .limit(INTAKE_BATCH)
+            ).all()  # fmt: skip
+            for r in rows:
+                CaseStore.upsert_for_item(
+                    connection, f"factcheck:{r.factcheck_id}", r.claim,
+                    {"kind": "match", "match_id": r.id, "post_id": r.post_id, "source_id": r.source_id,
+                     "text": (r.query_text or r.sentence)[:5000]},
+                    r.organisation_id, factcheck_id=r.factcheck_id,
+                )  # fmt: skip
+            spread = connection.execute(
+                select(alerts.c.id, alerts.c.dedupe_key, alerts.c.sentence, alerts.c.post_id, posts.c.source_id)
+                .outerjoin(posts, posts.c.id == alerts.c.post_id)
+                .where(alerts.c.kind == "spread")
+                .where(~alerts.c.id.in_(select(case_items.c.alert_id).where(case_items.c.alert_id.is_not(None))))
+                .order_by(alerts.c.id)
+                .limit(INTAKE_BATCH)
+            ).all()
+            for a in spread:
+                CaseStore.upsert_for_item(
+                    connection, a.dedupe_key, a.sentence,
+                    {"kind": "claim", "alert_id": a.id, "post_id": a.post_id, "source_id": a.source_id,
+                     "text": a.sentence},
+                    None,
+                )  # fmt: skip
+            added = len(rows) + len(spread)
+        return added
+
+    def open_case(self, actor: Actor, claim: str, priority: int = 1, topic: str | None = None) -> Case:
+        """A case opened by hand (a tip, a claim seen elsewhere)."""
+        actor.require(TRIAGE)
+        claim = claim.strip()
+        if not claim or len(claim) > 5000:
+            raise InputError("a case needs a claim of 1 to 5,000 characters")
+        key = "manual:" + hashlib.sha256(f"{actor.organisation_id}:{claim}".encode()).hexdigest()[:32]
+        with self.database.write() as connection:
+            case_id = CaseStore.upsert_for_item(
+                connection, key, claim, {"kind": "claim", "text": claim}, actor.organisation_id
+            )
+            CaseStore.change(connection, case_id, None, priority=_priority(priority), topic=_topic(topic))
+            AuditStore.record(connection, actor, "case.open", "case", case_id, claim=claim[:200])
+        return self.store.get(case_id)
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def queue(self, actor: Actor, filters: CaseFilter) -> tuple[list[Case], int]:
+        actor.require(READ)
+        if filters.status and filters.status not in STATUSES:
+            raise InputError(f"status must be one of {', '.join(STATUSES)}")
+        return self.store.find(filters)
+
+    def get(self, actor: Actor, case_id: int) -> Case:
+        actor.require(READ)
+        return self.store.get(case_id)
+
+    # -- triage -----------------------------------------------------------------------------------------
+
+    def review_match(self, actor: Actor, match_id: int, accepted: bool) -> None:
+        """Confirm or reject a suggested post ↔ fact-check match: stored, audited, and used by `matches refit`."""
+        actor.require(TRIAGE)
+        self.matching.feedback(match_id, accepted)
+        with self.database.write() as connection:
+            AuditStore.record(connection, actor, "match.confirm" if accepted else "match.reject", "match", match_id)
+
+    def update(
+        self,
+        actor: Actor,
+        case_id: int,
+        version: int | None,
+        *,
+        status: str | None = None,
+        assignee_id: int | None | str = "unchanged",
+        priority: int | None = None,
+        topic: str | None = None,
+    ) -> Case:
+        actor.require(TRIAGE)
+        case = self.store.get(case_id, details=False)
+        values: dict[str, Any] = {}
+        if status is not None and status != case.status:
+            if status not in TRANSITIONS.get(case.status, set()):
+                raise InputError(f"a {case.status} case cannot be set to {status} by hand")
+            if status == "dismissed" or case.status == "dismissed":
+                actor.require(PUBLISH)
+            values["status"] = status
+        if assignee_id != "unchanged":
+            values["assignee_id"] = assignee_id
+            if case.status == "new" and "status" not in values and assignee_id is not None:
+                values["status"] = "in_progress"
+        if priority is not None:
+            values["priority"] = _priority(priority)
+        if topic is not None:
+            values["topic"] = _topic(topic)
+        if not values:
+            return case
+        with self.database.write() as connection:
+            CaseStore.change(connection, case_id, version, **values)
+            AuditStore.record(connection, actor, "case.update", "case", case_id, **values)
+        return self.store.get(case_id)
+
+    def comment(self, actor: Actor, case_id: int, body: str) -> Case:
+        actor.require(TRIAGE)
+        body = body.strip()
+        if not body or len(body) > MAX_COMMENT:
+            raise InputError(f"a comment needs 1 to {MAX_COMMENT:,} characters")
+        self.store.get(case_id, details=False)
+        assert actor.user_id is not None or actor.token_id is not None
+        with self.database.write() as connection:
+            comment_id = CaseStore.add_comment(connection, case_id, self._person(actor), body)
+            CaseStore.change(connection, case_id, None)
+            AuditStore.record(connection, actor, "case.comment", "case", case_id, comment=comment_id)
+        return self.store.get(case_id)
+
+    # -- evidence ---------------------------------------------------------------------------------------
+
+    def add_url(self, actor: Actor, case_id: int, url: str) -> tuple[Case, str | None]:
+        """Evidence from a URL, with an archived text snapshot; (case, why no snapshot could be taken)."""
+        actor.require(TRIAGE)
+        url = url.strip()
+        if not re.match(r"^https?://\S+$", url):
+            raise InputError(f"not an http(s) URL: {url!r}")
+        self.store.get(case_id, details=False)
+        title = snapshot = problem = None
+        try:
+            response = self.fetcher.get(url)
+            article = extract_article(response.content, response.content_type, response.url)
+            if article is None:
+                problem = "no text found on the page"
+            else:
+                title, snapshot = article.title, article.text[:MAX_SNAPSHOT]
+        except FetchError as exc:
+            problem = str(exc)
+        with self.database.write() as connection:
+            evidence_id = CaseStore.add_evidence(
+                connection, case_id, self._person(actor), kind="url", url=url, title=title or url, snapshot=snapshot
+            )
+            CaseStore.change(connection, case_id, None)
+            AuditStore.record(connection, actor, "evidence.add", "case", case_id, evidence=evidence_id, url=url,
+                              archived=snapshot is not None)  # fmt: skip
+        return self.store.get(case_id), problem
+
+    def add_document(self, actor: Actor, case_id: int, file_name: str, data: bytes) -> Case:
+        actor.require(TRIAGE)
+        name = Path(file_name or "").name
+        suffix = Path(name).suffix.lower()
+        if suffix not in UPLOAD_TYPES:
+            raise InputError(f"unsupported file type {suffix or '(none)'}; allowed: {', '.join(sorted(UPLOAD_TYPES))}")
+        if len(data) > self.settings.upload_max_bytes:
+            raise InputError(f"the file is larger than {self.settings.upload_max_bytes // 1_000_000} MB")
+        if not data:
+            raise InputError("the file is empty")
+        content_type, magic = UPLOAD_TYPES[suffix]
+        if magic and not data.startswith(magic):
+            raise InputError(f"the file's content is not {content_type}")
+        snapshot = None
+        if content_type.startswith("text/"):
+            try:
+                snapshot = data.decode("utf-8")[:MAX_SNAPSHOT]
+            except UnicodeDecodeError:
+                raise InputError("text files must be UTF-8") from None
+        self.store.get(case_id, details=False)
+        sha = hashlib.sha256(data).hexdigest()
+        folder = self.settings.data_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / sha).write_bytes(data)
+        with self.database.write() as connection:
+            evidence_id = CaseStore.add_evidence(
+                connection, case_id, self._person(actor), kind="document", title=name, file_name=name,
+                file_sha256=sha, content_type=content_type, snapshot=snapshot,
+            )  # fmt: skip
+            CaseStore.change(connection, case_id, None)
+            AuditStore.record(connection, actor, "evidence.add", "case", case_id, evidence=evidence_id, file=name)
+        return self.store.get(case_id)
+
+    def add_quote(self, actor: Actor, case_id: int, quote: str, source: str) -> Case:
+        actor.require(TRIAGE)
+        quote, source = quote.strip(), source.strip()
+        if not quote or not source:
+            raise InputError("a quote needs its words and its source")
+        self.store.get(case_id, details=False)
+        with self.database.write() as connection:
+            evidence_id = CaseStore.add_evidence(
+                connection, case_id, self._person(actor), kind="quote", title=source[:300], quote=quote[:MAX_COMMENT],
+                quote_source=source[:2000],
+            )  # fmt: skip
+            CaseStore.change(connection, case_id, None)
+            AuditStore.record(connection, actor, "evidence.add", "case", case_id, evidence=evidence_id, kind="quote")
+        return self.store.get(case_id)
+
+    def document(self, actor: Actor, case_id: int, evidence_id: int) -> tuple[bytes, str, str]:
+        actor.require(READ)
+        case = self.store.get(case_id)
+        for item in case.evidence:
+            if item.id == evidence_id and item.file_sha256:
+                path = self.settings.data_dir / "uploads" / item.file_sha256
+                return path.read_bytes(), item.content_type or "application/octet-stream", item.file_name or "file"
+        raise NotFoundError(f"no document {evidence_id} in case {case_id}")
+
+    # -- verdict, sign-off, publishing --------------------------------------------------------------------
+
+    def draft_verdict(
+        self, actor: Actor, case_id: int, version: int, rating: str, summary: str, rebuttal: str,
+        second_review: bool = True,
+    ) -> Case:  # fmt: skip
+        actor.require(TRIAGE)
+        case = self.store.get(case_id)
+        if case.status in {"published", "dismissed"} and case.status != "published":
+            raise InputError("reopen the case before drafting a verdict")
+        if rating not in self.scale.labels and rating not in self.scale.english:
+            raise InputError(f"rating must be one of {', '.join(self.scale.labels)}")
+        label = self.scale.labels[self.scale.english.index(rating)] if rating in self.scale.english else rating
+        sentences = parse_rebuttal(rebuttal, len(case.evidence))
+        if not sentences:
+            raise InputError("write the rebuttal: one sentence per line, citing evidence as [1], [2]…")
+        evidence_ids = [e.id for e in case.evidence]
+        for sentence in sentences:
+            sentence["evidence_ids"] = [evidence_ids[n - 1] for n in sentence["cites"]]
+        with self.database.write() as connection:
+            CaseStore.change(
+                connection, case_id, version, rating_label=label, summary=summary.strip()[:5000] or None,
+                rebuttal=sentences, status="drafted" if case.status != "published" else "published",
+                drafted_by=self._person(actor), signed_off_by=None, signed_off_at=None,
+                needs_second_review=second_review,
+            )  # fmt: skip
+            AuditStore.record(connection, actor, "verdict.draft", "case", case_id, rating=label)
+        return self.store.get(case_id)
+
+    def sign_off(self, actor: Actor, case_id: int, version: int) -> Case:
+        actor.require(PUBLISH)
+        case = self.store.get(case_id, details=False)
+        if case.rating_label is None or not case.rebuttal:
+            raise InputError("there is no drafted verdict to sign off")
+        if case.drafted_by == actor.user_id:
+            raise PermissionDenied("the second sign-off must come from someone other than the drafter")
+        with self.database.write() as connection:
+            CaseStore.change(connection, case_id, version, signed_off_by=self._person(actor),
+                             signed_off_at=datetime.now(UTC))  # fmt: skip
+            AuditStore.record(connection, actor, "verdict.sign_off", "case", case_id)
+        return self.store.get(case_id)
+
+    def publish(self, actor: Actor, case_id: int, version: int, note: str | None = None) -> Published:
+        """Publish the verdict, or a correction of it: a new numbered version, shown publicly, never silent."""
+        actor.require(PUBLISH)
+        case = self.store.get(case_id)
+        if case.status not in {"drafted", "published"} or case.rating_label is None:
+            raise InputError("only a drafted verdict can be published")
+        if case.needs_second_review and case.signed_off_by is None:
+            raise InputError("this verdict needs a second reviewer's sign-off before publishing")
+        correcting = case.status == "published"
+        if correcting and not (note or "").strip():
+            raise InputError("a correction needs a note saying what changed")
+        organisation = self.orgs.get(actor.organisation_id)
+        factcheck_id = (
+            case.factcheck_id if case.factcheck_id and case.factcheck_id.startswith("kc-") else f"kc-{case.id}"
+        )
+        now = datetime.now(UTC)
+        appearances = tuple(dict.fromkeys(i.post_url for i in case.items if i.post_url))[:20]
+        factcheck = FactCheck(
+            id=factcheck_id,
+            claim=case.claim,
+            rating=self.scale.rating(case.rating_label),
+            url=f"{self.settings.public_url.rstrip('/')}/factchecks/{factcheck_id}",
+            language=guess_language(case.claim),
+            published=(case.published_at or now).date(),
+            summary=case.summary or " ".join(s["text"] for s in case.rebuttal)[:5000],
+            publisher=organisation.name,
+            publisher_url=self.settings.public_url,
+            appearances=appearances,
+            first_appearance=appearances[0] if appearances else None,
+            evidence_links=tuple(e.url for e in case.evidence if e.url),
+        )
+        record = {**factcheck_to_record(factcheck), "rebuttal": case.rebuttal,
+                  "evidence": [{"n": n, "kind": e.kind, "title": e.title, "url": e.url, "quote": e.quote,
+                                "source": e.quote_source} for n, e in enumerate(case.evidence, start=1)]}  # fmt: skip
+        with self.database.write() as connection:
+            current = connection.execute(
+                select(factchecks.c.version).where(factchecks.c.id == factcheck_id)
+            ).scalar_one_or_none()
+            number = (current or 0) + 1 if correcting else 1
+            if not correcting and current is not None:
+                raise ConflictError(f"fact-check {factcheck_id} exists already")
+            FactCheckStore.write_many(connection, [factcheck], organisation_id=actor.organisation_id, version=number)
+            connection.execute(
+                factcheck_versions.insert().values(
+                    factcheck_id=factcheck_id,
+                    version=number,
+                    record=record,
+                    note=(note or "").strip() or None,
+                    published_by=self._person(actor),
+                    published_at=now,
+                )  # fmt: skip
+            )
+            CaseStore.change(connection, case_id, version, status="published", factcheck_id=factcheck_id,
+                             published_at=case.published_at or now)  # fmt: skip
+            AuditStore.record(connection, actor, "factcheck.correct" if correcting else "factcheck.publish",
+                              "factcheck", factcheck_id, case=case_id, version=number)  # fmt: skip
+        self.matching.on_imported([factcheck])
+        return Published(factcheck, number, self.store.get(case_id))
+
+    def versions(self, factcheck_id: str) -> list[dict[str, Any]]:
+        """Every published version of a fact-check, newest first (public)."""
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(factcheck_versions)
+                .where(factcheck_versions.c.factcheck_id == factcheck_id)
+                .order_by(factcheck_versions.c.version.desc())
+            ).all()
+        return [{"version": r.version, "note": r.note, "published_at": r.published_at, "record": r.record}
+                for r in rows]  # fmt: skip
+
+    @staticmethod
+    def _person(actor: Actor) -> int:
+        if actor.user_id is None:
+            raise PermissionDenied("this action needs a person, not a machine token")
+        return actor.user_id
+
+
+def _priority(value: int) -> int:
+    if not 0 <= value <= 3:
+        raise InputError("priority must be 0 (low) to 3 (urgent)")
+    return value
+
+
+def _topic(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > 100:
+        raise InputError("a topic has at most 100 characters")
+    return value or None
+
+
+__all__ = ["CaseService", "Published", "parse_rebuttal", "NotFoundError"]

@@ -1,0 +1,191 @@
+"""Account repository: users, sessions and invites. Secrets are stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kiemchung.errors import InputError, NotFoundError
+from kiemchung.store.database import Database, aware
+from kiemchung.store.schema import invites, organisations, sessions, users
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    organisation_id: int
+    organisation: str
+    email: str
+    display_name: str
+    role: str
+    active: bool
+    password_hash: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: int
+    organisation_id: int
+    email: str
+    role: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+_USER = select(users, organisations.c.name.label("organisation")).join(
+    organisations, organisations.c.id == users.c.organisation_id
+)
+
+
+def _user(row: Any) -> User:
+    return User(
+        row.id, row.organisation_id, row.organisation, row.email, row.display_name, row.role, bool(row.active),
+        row.password_hash, aware(row.created_at),
+    )  # fmt: skip
+
+
+def _invite(row: Any) -> Invite:
+    return Invite(row.id, row.organisation_id, row.email, row.role, aware(row.expires_at), aware(row.used_at))
+
+
+class AccountStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- users ------------------------------------------------------------------------------------------
+
+    def add_user(self, organisation_id: int, email: str, display_name: str, role: str, password_hash: str) -> User:
+        try:
+            with self.database.write() as connection:
+                result = connection.execute(
+                    users.insert().values(
+                        organisation_id=organisation_id,
+                        email=email,
+                        display_name=display_name,
+                        role=role,
+                        password_hash=password_hash,
+                        active=True,
+                        created_at=datetime.now(UTC),
+                    )  # fmt: skip
+                )
+                key = result.inserted_primary_key
+                assert key is not None
+        except IntegrityError:
+            raise InputError(f"a user with e-mail {email} already exists") from None
+        return self.user(int(key[0]))
+
+    def user(self, user_id: int) -> User:
+        with self.database.read() as connection:
+            row = connection.execute(_USER.where(users.c.id == user_id)).first()
+        if row is None:
+            raise NotFoundError(f"no user with id {user_id}")
+        return _user(row)
+
+    def user_by_email(self, email: str) -> User | None:
+        with self.database.read() as connection:
+            row = connection.execute(_USER.where(users.c.email == email)).first()
+        return _user(row) if row else None
+
+    def users(self, organisation_id: int | None = None) -> list[User]:
+        query = _USER.order_by(users.c.id)
+        if organisation_id is not None:
+            query = query.where(users.c.organisation_id == organisation_id)
+        with self.database.read() as connection:
+            return [_user(r) for r in connection.execute(query).all()]
+
+    def update_user(self, user_id: int, **values: Any) -> User:
+        with self.database.write() as connection:
+            result = connection.execute(update(users).where(users.c.id == user_id).values(**values))
+            if values.get("active") is False:
+                connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        if result.rowcount != 1:
+            raise NotFoundError(f"no user with id {user_id}")
+        return self.user(user_id)
+
+    # -- sessions ---------------------------------------------------------------------------------------
+
+    def add_session(self, secret: str, user_id: int, csrf_token: str, expires_at: datetime) -> None:
+        with self.database.write() as connection:
+            connection.execute(
+                sessions.insert().values(
+                    id=digest(secret),
+                    user_id=user_id,
+                    csrf_token=csrf_token,
+                    created_at=datetime.now(UTC),
+                    expires_at=expires_at,
+                )  # fmt: skip
+            )
+
+    def session(self, secret: str) -> Session | None:
+        with self.database.read() as connection:
+            row = connection.execute(select(sessions).where(sessions.c.id == digest(secret))).first()
+        if row is None or aware(row.expires_at) < datetime.now(UTC):
+            return None
+        user = self.user(row.user_id)
+        return Session(user, row.csrf_token, aware(row.expires_at)) if user.active else None
+
+    def remove_session(self, secret: str) -> None:
+        with self.database.write() as connection:
+            connection.execute(delete(sessions).where(sessions.c.id == digest(secret)))
+
+    # -- invites ----------------------------------------------------------------------------------------
+
+    def add_invite(
+        self, organisation_id: int, email: str, role: str, secret: str, created_by: int | None, expires_at: datetime
+    ) -> Invite:
+        with self.database.write() as connection:
+            result = connection.execute(
+                invites.insert().values(
+                    organisation_id=organisation_id,
+                    email=email,
+                    role=role,
+                    token_hash=digest(secret),
+                    created_by=created_by,
+                    created_at=datetime.now(UTC),
+                    expires_at=expires_at,
+                )  # fmt: skip
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            row = connection.execute(select(invites).where(invites.c.id == key[0])).one()
+        return _invite(row)
+
+    def invite(self, secret: str) -> Invite | None:
+        with self.database.read() as connection:
+            row = connection.execute(select(invites).where(invites.c.token_hash == digest(secret))).first()
+        return _invite(row) if row else None
+
+    def use_invite(self, invite_id: int) -> bool:
+        with self.database.write() as connection:
+            result = connection.execute(
+                update(invites)
+                .where(invites.c.id == invite_id, invites.c.used_at.is_(None))
+                .values(used_at=datetime.now(UTC))
+            )
+        return result.rowcount == 1
+
+    def pending_invites(self, organisation_id: int) -> list[Invite]:
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(invites)
+                .where(invites.c.organisation_id == organisation_id, invites.c.used_at.is_(None))
+                .order_by(invites.c.id)
+            ).all()
+        return [_invite(r) for r in rows]

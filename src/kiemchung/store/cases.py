@@ -1,0 +1,297 @@
+"""Case repository: the queue's cases, their items (suggested matches, new claims), comments and evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from kiemchung.errors import ConflictError, NotFoundError
+from kiemchung.store.database import Database, aware
+from kiemchung.store.schema import case_items, cases, comments, evidence, matches, posts, sources, users
+
+STATUSES = ("new", "in_progress", "drafted", "published", "dismissed")
+SORTS = {
+    "recent": cases.c.updated_at.desc(),
+    "oldest": cases.c.first_detected_at.asc(),
+    "priority": cases.c.priority.desc(),
+    "spread": cases.c.spread.desc(),
+}
+
+
+@dataclass(frozen=True)
+class CaseItem:
+    id: int
+    kind: str
+    text: str
+    post_id: str | None
+    post_url: str | None
+    source: str | None
+    match_id: int | None
+    factcheck_id: str | None
+    score: float | None
+    feedback: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    kind: str
+    title: str | None
+    url: str | None
+    snapshot: str | None
+    file_name: str | None
+    file_sha256: str | None
+    content_type: str | None
+    quote: str | None
+    quote_source: str | None
+    added_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    organisation_id: int | None
+    claim: str
+    group_key: str
+    status: str
+    priority: int
+    topic: str | None
+    assignee_id: int | None
+    assignee: str | None
+    spread: int
+    first_detected_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    rating_label: str | None
+    rebuttal: list[dict[str, Any]]
+    summary: str | None
+    drafted_by: int | None
+    needs_second_review: bool
+    signed_off_by: int | None
+    signed_off_at: datetime | None
+    factcheck_id: str | None
+    published_at: datetime | None
+    items: list[CaseItem] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def time_to_publication_s(self) -> float | None:
+        if self.published_at is None:
+            return None
+        return (self.published_at - self.first_detected_at).total_seconds()
+
+
+_CASE = select(cases, users.c.display_name.label("assignee")).outerjoin(users, users.c.id == cases.c.assignee_id)
+
+
+def _case(row: Any) -> Case:
+    return Case(
+        row.id, row.organisation_id, row.claim, row.group_key, row.status, row.priority, row.topic, row.assignee_id,
+        row.assignee, row.spread, aware(row.first_detected_at), aware(row.created_at), aware(row.updated_at),
+        row.version, row.rating_label, list(row.rebuttal or []), row.summary, row.drafted_by,
+        bool(row.needs_second_review), row.signed_off_by, aware(row.signed_off_at), row.factcheck_id,
+        aware(row.published_at),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    priority: int | None = None
+    source_id: int | None = None
+    topic: str | None = None
+    assignee_id: int | None = None
+    q: str = ""
+    sort: str = "recent"
+    limit: int = 100
+    offset: int = 0
+
+
+class CaseStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def find(self, filters: CaseFilter) -> tuple[list[Case], int]:
+        query = _CASE
+        conditions = []
+        if filters.status:
+            conditions.append(cases.c.status == filters.status)
+        if filters.priority is not None:
+            conditions.append(cases.c.priority == filters.priority)
+        if filters.topic:
+            conditions.append(cases.c.topic == filters.topic)
+        if filters.assignee_id is not None:
+            conditions.append(cases.c.assignee_id == filters.assignee_id)
+        if filters.source_id is not None:
+            conditions.append(
+                cases.c.id.in_(select(case_items.c.case_id).where(case_items.c.source_id == filters.source_id))
+            )
+        if filters.q:
+            conditions.append(cases.c.claim.ilike(f"%{filters.q}%"))
+        for condition in conditions:
+            query = query.where(condition)
+        with self.database.read() as connection:
+            total = connection.execute(
+                select(func.count()).select_from(cases).where(*conditions) if conditions else
+                select(func.count()).select_from(cases)
+            ).scalar_one()  # fmt: skip
+            rows = connection.execute(
+                query.order_by(SORTS.get(filters.sort, SORTS["recent"]), cases.c.id.desc())
+                .limit(filters.limit)
+                .offset(filters.offset)
+            ).all()
+        return [_case(r) for r in rows], int(total)
+
+    def get(self, case_id: int, details: bool = True) -> Case:
+        with self.database.read() as connection:
+            row = connection.execute(_CASE.where(cases.c.id == case_id)).first()
+            if row is None:
+                raise NotFoundError(f"no case with id {case_id}")
+            case = _case(row)
+            if not details:
+                return case
+            items = connection.execute(
+                select(case_items, posts.c.url.label("post_url"), sources.c.name.label("source"),
+                       matches.c.factcheck_id, matches.c.score, matches.c.feedback)
+                .outerjoin(posts, posts.c.id == case_items.c.post_id)
+                .outerjoin(sources, sources.c.id == case_items.c.source_id)
+                .outerjoin(matches, matches.c.id == case_items.c.match_id)
+                .where(case_items.c.case_id == case_id)
+                .order_by(case_items.c.id)
+            ).all()  # fmt: skip
+            notes = connection.execute(
+                select(comments, users.c.display_name)
+                .join(users, users.c.id == comments.c.user_id)
+                .where(comments.c.case_id == case_id)
+                .order_by(comments.c.id)
+            ).all()
+            proofs = connection.execute(
+                select(evidence, users.c.display_name)
+                .join(users, users.c.id == evidence.c.added_by)
+                .where(evidence.c.case_id == case_id)
+                .order_by(evidence.c.id)
+            ).all()
+        return Case(
+            **{**case.__dict__,
+               "items": [CaseItem(i.id, i.kind, i.text, i.post_id, i.post_url, i.source, i.match_id, i.factcheck_id,
+                                  i.score, i.feedback, aware(i.created_at)) for i in items],
+               "comments": [Comment(c.id, c.display_name, c.body, aware(c.created_at)) for c in notes],
+               "evidence": [Evidence(e.id, e.kind, e.title, e.url, e.snapshot, e.file_name, e.file_sha256,
+                                     e.content_type, e.quote, e.quote_source, e.display_name, aware(e.created_at))
+                            for e in proofs]}
+        )  # fmt: skip
+
+    def topics(self) -> list[str]:
+        with self.database.read() as connection:
+            rows = connection.execute(select(cases.c.topic).where(cases.c.topic.is_not(None)).distinct()).all()
+        return sorted(r.topic for r in rows)
+
+    def by_factcheck(self, factcheck_id: str) -> Case | None:
+        with self.database.read() as connection:
+            row = connection.execute(_CASE.where(cases.c.factcheck_id == factcheck_id)).first()
+        return _case(row) if row else None
+
+    # -- writing (inside the caller's transaction) -------------------------------------------------------
+
+    @staticmethod
+    def upsert_for_item(
+        connection: Connection,
+        group_key: str,
+        claim: str,
+        item: dict[str, Any],
+        organisation_id: int | None,
+        factcheck_id: str | None = None,
+    ) -> int:
+        """Add an item to the case of its group (created when new); the case's spread is recounted."""
+        now = datetime.now(UTC)
+        row = connection.execute(select(cases.c.id, cases.c.status).where(cases.c.group_key == group_key)).first()
+        if row is None:
+            result = connection.execute(
+                cases.insert().values(
+                    organisation_id=organisation_id,
+                    claim=claim[:5000],
+                    group_key=group_key,
+                    status="new",
+                    first_detected_at=item.get("created_at", now),
+                    created_at=now,
+                    updated_at=now,
+                    rebuttal=[],
+                    factcheck_id=factcheck_id,
+                )  # fmt: skip
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            case_id = int(key[0])
+        else:
+            case_id = row.id
+        connection.execute(case_items.insert().values(case_id=case_id, created_at=now, **item))
+        spread = connection.execute(
+            select(func.count(func.distinct(func.coalesce(case_items.c.source_id, -case_items.c.id)))).where(
+                case_items.c.case_id == case_id
+            )
+        ).scalar_one()
+        connection.execute(
+            update(cases).where(cases.c.id == case_id).values(spread=max(int(spread), 1), updated_at=now)
+        )
+        return case_id
+
+    @staticmethod
+    def change(connection: Connection, case_id: int, expected_version: int | None, **values: Any) -> int:
+        """Update a case, bumping its version; ConflictError if someone changed it since `expected_version`."""
+        query = update(cases).where(cases.c.id == case_id)
+        if expected_version is not None:
+            query = query.where(cases.c.version == expected_version)
+        result = connection.execute(query.values(version=cases.c.version + 1, updated_at=datetime.now(UTC), **values))
+        if result.rowcount != 1:
+            current = connection.execute(select(cases.c.version).where(cases.c.id == case_id)).first()
+            if current is None:
+                raise NotFoundError(f"no case with id {case_id}")
+            raise ConflictError(
+                f"case {case_id} was changed by someone else meanwhile (version {current.version}, you had "
+                f"{expected_version}): reload it and apply your change again"
+            )
+        version = connection.execute(select(cases.c.version).where(cases.c.id == case_id)).scalar_one()
+        return int(version)
+
+    @staticmethod
+    def add_comment(connection: Connection, case_id: int, user_id: int, body: str) -> int:
+        result = connection.execute(
+            comments.insert().values(case_id=case_id, user_id=user_id, body=body, created_at=datetime.now(UTC))
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    @staticmethod
+    def add_evidence(connection: Connection, case_id: int, user_id: int, **values: Any) -> int:
+        result = connection.execute(
+            evidence.insert().values(case_id=case_id, added_by=user_id, created_at=datetime.now(UTC), **values)
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    @staticmethod
+    def known_matches(connection: Connection, match_ids: Sequence[int]) -> set[int]:
+        if not match_ids:
+            return set()
+        rows = connection.execute(select(case_items.c.match_id).where(case_items.c.match_id.in_(list(match_ids))))
+        return {r.match_id for r in rows}
