@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from kiemchung.ingest.http import Fetcher
+from kiemchung.services.accounts import AccountService
 from kiemchung.services.alerts import AlertDispatcher
 from kiemchung.services.collect import Collector, fetch_policy
 from kiemchung.services.factchecks import ArchiveService
@@ -13,8 +14,13 @@ from kiemchung.services.matching import MatchService
 from kiemchung.services.monitor import Monitor
 from kiemchung.services.pipeline import Processor
 from kiemchung.services.sources import SourceService
+from kiemchung.services.subscriptions import SubscriptionService
+from kiemchung.services.workbench import CaseService
 from kiemchung.settings import Settings
+from kiemchung.store.accounts import AccountStore
 from kiemchung.store.alerts import AlertStore
+from kiemchung.store.audit import AuditStore
+from kiemchung.store.cases import CaseStore
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.inbox import InboxStore
@@ -63,6 +69,18 @@ class AppContext:
     def tokens(self) -> TokenStore:
         return TokenStore(self.database)
 
+    @cached_property
+    def account_store(self) -> AccountStore:
+        return AccountStore(self.database)
+
+    @cached_property
+    def case_store(self) -> CaseStore:
+        return CaseStore(self.database)
+
+    @cached_property
+    def audit(self) -> AuditStore:
+        return AuditStore(self.database)
+
     # -- services -----------------------------------------------------------------------------------------
 
     @cached_property
@@ -94,8 +112,23 @@ class AppContext:
         return AlertDispatcher(self.settings, self.alert_store)
 
     @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.database, self.account_store, self.tokens, self.organisations)
+
+    @cached_property
+    def cases(self) -> CaseService:
+        return CaseService(
+            self.settings, self.database, self.case_store, self.factcheck_store, self.matching, self.organisations,
+            self.fetcher,
+        )  # fmt: skip
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionService:
+        return SubscriptionService(self.database, self.factcheck_store, self.matching, self.fetcher)
+
+    @cached_property
     def monitor(self) -> Monitor:
-        return Monitor(self.collector, self.processor, self.dispatcher, self.inbox)
+        return Monitor(self.collector, self.processor, self.dispatcher, self.inbox, intake=self.cases.intake)
 
     def close(self) -> None:
         if "fetcher" in self.__dict__:

@@ -114,6 +114,13 @@ def test_cli_match_contract(demo: AppContext, tmp_path: Path) -> None:
 
 def test_api_match_single_and_batch(demo: AppContext) -> None:
     client = TestClient(create_app(demo.settings, demo))
+    anonymous = client.post("/api/v1/match", json={"text": "Drinking hot lemon water every morning cures cancer"})
+    assert anonymous.status_code == 200 and "match_id" not in anonymous.json()["matches"][0]  # nothing stored
+    organisation = demo.organisations.ensure("Partner")
+    _, token = demo.tokens.create(organisation.id, "partner", "partner")
+    factchecker = demo.accounts.create_user("Desk", "fc@example.org", "Fact", "factchecker", "a long password")
+    _, triage_token = demo.tokens.create(factchecker.organisation_id, "desk", "factchecker", factchecker.id)
+    client.headers["Authorization"] = f"Bearer {token}"
     single = client.post("/api/v1/match", json={"text": "Drinking hot lemon water every morning cures cancer"})
     assert single.status_code == 200
     body = single.json()
@@ -126,6 +133,8 @@ def test_api_match_single_and_batch(demo: AppContext) -> None:
     assert client.post("/api/v1/match", json={"text": ""}).status_code == 422
     assert client.post("/api/v1/match", json={}).status_code == 422
     match_id = body["matches"][0]["match_id"]
+    assert client.post(f"/api/v1/matches/{match_id}/feedback", json={"verdict": "reject"}).status_code == 403
+    client.headers["Authorization"] = f"Bearer {triage_token}"
     assert client.post(f"/api/v1/matches/{match_id}/feedback", json={"verdict": "reject"}).status_code == 200
     assert client.post("/api/v1/matches/999999/feedback", json={"verdict": "accept"}).status_code == 404
     page = client.post("/match", data={"text": "uong nuoc chanh nong chua ung thu"})

@@ -53,12 +53,14 @@ class Monitor:
         dispatcher: AlertDispatcher,
         inbox: InboxStore,
         batch: int = BATCH,
+        intake: Callable[[], int] | None = None,
     ) -> None:
         self.collector = collector
         self.processor = processor
         self.dispatcher = dispatcher
         self.inbox = inbox
         self.batch = batch
+        self.intake = intake or (lambda: 0)  # puts new suggestions and spreading claims into the queue
         self.status = MonitorStatus()
         self._lock = threading.Lock()
 
@@ -82,6 +84,7 @@ class Monitor:
                 return
             with self._lock:
                 self.status.processed.add(report)
+            self.intake()
             if on_progress:
                 on_progress(self.status)
 
@@ -122,6 +125,8 @@ class Monitor:
         report = self.processor.process_batch(self.batch)
         with self._lock:
             self.status.processed.add(report)
+        if report.taken:
+            self.intake()
         return report.taken > 0
 
     def _alert_step(self) -> bool:

@@ -108,6 +108,13 @@ class FactCheckStore:
                     found[row.id] = _from_row(row)
         return found
 
+    def organisation_of(self, factcheck_id: str) -> int | None:
+        with self.database.read() as connection:
+            value = connection.execute(
+                select(factchecks.c.organisation_id).where(factchecks.c.id == factcheck_id)
+            ).scalar_one_or_none()
+        return int(value) if value is not None else None
+
     def count(self) -> int:
         with self.database.read() as connection:
             return int(connection.execute(select(func.count()).select_from(factchecks)).scalar_one())

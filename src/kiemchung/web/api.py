@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from kiemchung.domain.accounts import MATCH
 from kiemchung.domain.claimreview import factcheck_to_claimreview
 from kiemchung.domain.models import FactCheck
 from kiemchung.errors import InputError
 from kiemchung.matching.engine import MatchOptions
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
 from kiemchung.services.matching import PostResult
+from kiemchung.web.auth import OptionalActor
 from kiemchung.web.deps import ArchiveDep, MatchingDep
 
 router = APIRouter()
@@ -126,9 +128,13 @@ API_OPTIONS = MatchOptions(embed_candidates=False)
 @router.post(
     "/match", response_model=MatchResultOut | MatchBatchOut, response_model_exclude_none=True, tags=["matching"]
 )
-def match(request: MatchRequest, matching: MatchingDep) -> MatchResultOut | MatchBatchOut:
+def match(request: MatchRequest, matching: MatchingDep, actor: OptionalActor) -> MatchResultOut | MatchBatchOut:
     """Does this post repeat a fact-checked claim? `matched` is the calibrated default decision for the
-    best match; matches are best first with a score in [0, 1] and the sentence that matched."""
+    best match; matches are best first with a score in [0, 1] and the sentence that matched.
+
+    Open to anyone; only a caller with the `match` capability (a fact-checker's session or a partner's
+    token) has its suggestions stored for review (they then carry `match_id`)."""
+    store = actor is not None and actor.can(MATCH)
     if request.posts is not None:
         if len(request.posts) > MAX_BATCH:
             raise InputError(f"at most {MAX_BATCH} posts per request")
@@ -138,23 +144,12 @@ def match(request: MatchRequest, matching: MatchingDep) -> MatchResultOut | Matc
         ]
         return MatchBatchOut(
             results=[
-                MatchResultOut.of(r) for r in matching.match_posts(posts, request.top, store=True, options=API_OPTIONS)
+                MatchResultOut.of(r) for r in matching.match_posts(posts, request.top, store=store, options=API_OPTIONS)
             ]
         )
     if request.text is None:
         raise InputError('give "text" (one post) or "posts" (a batch)')
-    result = matching.match_posts([(request.id, request.text)], request.top, store=True, options=API_OPTIONS)[0]
+    result = matching.match_posts([(request.id, request.text)], request.top, store=store, options=API_OPTIONS)[0]
     if result.error:
         raise InputError(result.error)
     return MatchResultOut.of(result)
-
-
-class FeedbackIn(BaseModel):
-    verdict: str = Field(pattern="^(accept|reject)$")
-
-
-@router.post("/matches/{match_id}/feedback", tags=["matching"])
-def match_feedback(match_id: int, body: FeedbackIn, matching: MatchingDep) -> dict[str, object]:
-    """A reviewer accepts or rejects a suggested match; `kiemchung matches refit` recalibrates from these."""
-    matching.feedback(match_id, body.verdict == "accept")
-    return {"match_id": match_id, "verdict": body.verdict}

@@ -7,17 +7,26 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from kiemchung import __version__
 from kiemchung.app_context import AppContext
-from kiemchung.errors import InputError, KiemchungError, NotFoundError, StorageError
+from kiemchung.errors import (
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    KiemchungError,
+    NotFoundError,
+    PermissionDenied,
+    StorageError,
+)
 from kiemchung.settings import Settings
-from kiemchung.web import api, pages
+from kiemchung.web import api, api_work, pages, work_pages
 
 HERE = Path(__file__).parent
 logger = logging.getLogger(__name__)
@@ -34,6 +43,12 @@ def _swagger_assets() -> Path | None:
 def _status_for(exc: KiemchungError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, AuthenticationError):
+        return 401
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, ConflictError):
+        return 409
     if isinstance(exc, InputError):
         return 422
     if isinstance(exc, StorageError):
@@ -60,10 +75,13 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         if settings.background_embedding:
             worker = threading.Thread(target=_refine_index, args=(context, stop), name="kiemchung-embed", daemon=True)
             worker.start()
+        pipeline = context.monitor.run(stop) if settings.run_pipeline else []
         yield
         stop.set()
         if worker is not None:
             worker.join(timeout=30)
+        for thread in pipeline:
+            thread.join(timeout=30)
         context.close()
 
     app = FastAPI(
@@ -96,12 +114,28 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         return {"status": "ok", "version": __version__}
 
     @app.exception_handler(KiemchungError)
-    async def on_error(request: Request, exc: KiemchungError) -> JSONResponse | HTMLResponse:
+    async def on_error(request: Request, exc: KiemchungError) -> Response:
         status = _status_for(exc)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
-            return JSONResponse({"error": str(exc)}, status_code=status)
-        return pages.render_error(request, status, str(exc))
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+        return work_pages.page_error(request, exc, status)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/docs", "/assets")):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:",
+            )
+        return response
 
     app.include_router(api.router, prefix="/api/v1")
+    app.include_router(api_work.router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.include_router(work_pages.router)
     return app

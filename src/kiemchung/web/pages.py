@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kiemchung.domain.claimreview import claimreview_json
+from kiemchung.domain.claimreview import claimreview_json, factcheck_to_claimreview
 from kiemchung.errors import InputError
 from kiemchung.services.factchecks import ArchiveQuery
-from kiemchung.web.deps import ArchiveDep, MatchingDep
+from kiemchung.web.auth import OptionalActor
+from kiemchung.web.deps import ArchiveDep, ContextDep, MatchingDep
 from kiemchung.web.i18n import LANGUAGES, translator
 
 router = APIRouter(include_in_schema=False)
+FEED_SIZE = 50
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -28,9 +32,15 @@ def language_of(request: Request) -> str:
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     lang = language_of(request)
+    session = getattr(request.state, "session", None)
+    values.setdefault("message", None)
     response = templates.TemplateResponse(
-        request, template, {"lang": lang, "t": translator(lang), **values}, status_code=status
-    )
+        request,
+        template,
+        {"lang": lang, "t": translator(lang), "actor": getattr(request.state, "actor", None),
+         "csrf": session.csrf_token if session else "", **values},
+        status_code=status,
+    )  # fmt: skip
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
@@ -52,25 +62,71 @@ def _int_param(request: Request, name: str, default: int) -> int:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, archive: ArchiveDep) -> HTMLResponse:
+def index(request: Request, archive: ArchiveDep, actor: OptionalActor) -> HTMLResponse:
     q = request.query_params.get("q", "")
     page = archive.list(ArchiveQuery(page=_int_param(request, "page", 1), per_page=20, q=q))
     return render(request, "index.html", page=page, q=q)
 
 
 @router.get("/factchecks/{factcheck_id}", response_class=HTMLResponse)
-def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep) -> HTMLResponse:
+def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep, context: ContextDep,
+                   actor: OptionalActor) -> HTMLResponse:  # fmt: skip
+    """Public, no sign-in: the verdict, its rebuttal with cited evidence, and every version (corrections)."""
     fc = archive.show(factcheck_id)
-    return render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc))
+    versions = context.cases.versions(fc.id)
+    response = render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc), versions=versions)
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@router.get("/feed.xml")
+def feed(request: Request, context: ContextDep) -> Response:
+    """Atom feed of the newest fact-checks (published here or imported), public."""
+    page = context.factcheck_store.page(1, FEED_SIZE)
+    base = context.settings.public_url.rstrip("/")
+    updated = max((fc.updated_at for fc in page.items if fc.updated_at), default=datetime.now(UTC))
+    entries = "".join(
+        f"<entry><id>{escape(base)}/factchecks/{escape(fc.id)}</id><title>{escape(fc.claim)}</title>"
+        f'<link href="{escape(base)}/factchecks/{escape(fc.id)}"/>'
+        f"<updated>{_aware(fc.updated_at or updated).isoformat()}</updated>"
+        f"<summary>{escape(fc.rating.label)}: {escape(fc.summary or '')}</summary>"
+        f"<author><name>{escape(fc.publisher or 'kiemchung')}</name></author></entry>"
+        for fc in page.items
+    )
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>{escape(base)}/feed.xml</id><title>Kiểm Chứng</title><updated>{_aware(updated).isoformat()}</updated>"
+        f'<link rel="self" href="{escape(base)}/feed.xml"/>{entries}</feed>'
+    )
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/claimreviews.json")
+def claimreviews(context: ContextDep, organisation: int | None = None) -> JSONResponse:
+    """Published fact-checks as a list of schema.org ClaimReview objects: what other organisations
+    subscribe to. `organisation` limits it to one organisation's own publications."""
+    items = [
+        factcheck_to_claimreview(fc)
+        for fc in context.factcheck_store.iter_all()
+        if fc.id.startswith("kc-")
+        and (organisation is None or context.factcheck_store.organisation_of(fc.id) == organisation)
+    ]
+    return JSONResponse(items, headers={"Cache-Control": "public, max-age=60"})
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get("/match", response_class=HTMLResponse)
-def match_form(request: Request) -> HTMLResponse:
+def match_form(request: Request, actor: OptionalActor) -> HTMLResponse:
     return render(request, "match.html", text="", result=None)
 
 
 @router.post("/match", response_class=HTMLResponse)
-async def match_page(request: Request, matching: MatchingDep, archive: ArchiveDep) -> HTMLResponse:
+async def match_page(
+    request: Request, matching: MatchingDep, archive: ArchiveDep, actor: OptionalActor
+) -> HTMLResponse:
     form = await request.form()
     text = str(form.get("text") or "")
     result = matching.match_posts([(None, text)])[0]

@@ -1,0 +1,350 @@
+"""The workbench in the browser: sign-in, the queue, case work, sources, alerts, status and administration.
+
+Every state change is a POST form carrying the session's CSRF token and answered with a redirect (303);
+the same services as the API do the work and the checking.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, READ, ROLES, TRIAGE, USER_ROLES, Actor
+from kiemchung.errors import AuthenticationError, InputError, KiemchungError
+from kiemchung.services.workbench import TRANSITIONS
+from kiemchung.store.cases import STATUSES, CaseFilter
+from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, needs
+from kiemchung.web.deps import ContextDep
+from kiemchung.web.i18n import translator
+from kiemchung.web.pages import language_of, render, render_error
+from kiemchung.web.serialize import source_json
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Actor, Depends(needs(READ))]
+Triager = Annotated[Actor, Depends(needs(TRIAGE))]
+Publisher = Annotated[Actor, Depends(needs(PUBLISH))]
+Admin = Annotated[Actor, Depends(needs(ADMIN))]
+SourceManager = Annotated[Actor, Depends(needs(MANAGE_SOURCES))]
+LOGIN_CSRF_COOKIE = "kc_login_csrf"
+
+
+def _back(path: str, message: str | None = None) -> RedirectResponse:
+    if message:
+        path += ("&" if "?" in path else "?") + "msg=" + quote(message)
+    return RedirectResponse(path, status_code=303)
+
+
+def _safe_next(value: object) -> str:
+    """Only a path on this site (no open redirect)."""
+    text = str(value or "/queue")
+    parts = urlsplit(text)
+    return text if text.startswith("/") and not text.startswith("//") and not parts.netloc else "/queue"
+
+
+def _int(value: object, name: str) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a whole number") from None
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and value.lstrip("-").isdigit() else None
+
+
+# -- signing in and out --------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, actor: OptionalActor) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", login_csrf=token, next=_safe_next(request.query_params.get("next")),
+                      email="", error=None)  # fmt: skip
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.context.settings.secure_cookies)  # fmt: skip
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, context: ContextDep) -> Response:
+    form = await request.form()
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    target = _safe_next(form.get("next"))
+    if not cookie or not secrets.compare_digest(cookie, str(form.get("login_csrf") or "")):
+        return _back(f"/login?next={quote(target)}", "reload the page and sign in again")
+    try:
+        signed = context.accounts.sign_in(str(form.get("email") or ""), str(form.get("password") or ""))
+    except AuthenticationError as exc:
+        token = secrets.token_urlsafe(24)
+        failed = render(request, "login.html", status=401, login_csrf=token, next=target,
+                        email=str(form.get("email") or ""), error=str(exc))  # fmt: skip
+        failed.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        return failed
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, signed.secret, httponly=True, samesite="lax", max_age=14 * 24 * 3600,
+                        secure=context.settings.secure_cookies)  # fmt: skip
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, actor: Reader, context: ContextDep) -> Response:
+    context.accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/invite/{secret}", response_class=HTMLResponse)
+def invite_form(request: Request, secret: str, context: ContextDep, actor: OptionalActor) -> Response:
+    return render(request, "invite.html", invite=context.accounts.invite_for(secret), error=None)
+
+
+@router.post("/invite/{secret}", response_class=HTMLResponse)
+async def accept_invite(request: Request, secret: str, context: ContextDep) -> Response:
+    form = await request.form()
+    try:
+        context.accounts.accept_invite(secret, str(form.get("display_name") or ""), str(form.get("password") or ""))
+    except InputError as exc:
+        return render(request, "invite.html", status=422, invite=context.accounts.invite_for(secret), error=str(exc))
+    return _back("/login", "✓")
+
+
+# -- the queue and cases -----------------------------------------------------------------------------------
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, actor: Reader, context: ContextDep) -> Response:
+    p = request.query_params
+    filters = CaseFilter(
+        status=p.get("status") or None, priority=_optional_int(p.get("priority")),
+        source_id=_optional_int(p.get("source_id")), topic=p.get("topic") or None, q=p.get("q", "")[:200],
+        sort=p.get("sort") or "recent",
+    )  # fmt: skip
+    context.cases.intake()
+    cases, total = context.cases.queue(actor, filters)
+    pending = {}
+    for case in cases:
+        if case.status in {"new", "in_progress"}:
+            detailed = context.case_store.get(case.id)
+            first = next((i.match_id for i in detailed.items if i.match_id and not i.feedback), None)
+            if first:
+                pending[case.id] = first
+    return render(request, "queue.html", cases=cases, total=total, f=filters, statuses=STATUSES,
+                  sources=context.sources.all(), topics=context.case_store.topics(), pending_matches=pending,
+                  message=p.get("msg"))  # fmt: skip
+
+
+@router.post("/cases")
+async def open_case(request: Request, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form()
+    case = context.cases.open_case(actor, str(form.get("claim") or ""), topic=str(form.get("topic") or "") or None)
+    return _back(f"/cases/{case.id}")
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, actor: Reader, context: ContextDep) -> Response:
+    case = context.cases.get(actor, case_id)
+    transitions = sorted(TRANSITIONS.get(case.status, set()))
+    return render(request, "case.html", case=case, ratings=context.cases.scale.labels, transitions=transitions,
+                  message=request.query_params.get("msg"))  # fmt: skip
+
+
+@router.post("/cases/{case_id}/update")
+async def update_case(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form()
+    assign = "assign_me" in form
+    case = context.cases.get(actor, case_id)
+    assignee: int | None | str = "unchanged"
+    if assign and case.assignee_id != actor.user_id:
+        assignee = actor.user_id
+    elif not assign and case.assignee_id == actor.user_id:
+        assignee = None
+    context.cases.update(
+        actor, case_id, _int(form.get("version"), "version"), status=str(form.get("status") or "") or None,
+        assignee_id=assignee, priority=_optional_int(str(form.get("priority") or "")),
+        topic=str(form.get("topic") or ""),
+    )  # fmt: skip
+    return _back(f"/cases/{case_id}")
+
+
+@router.post("/matches/{match_id}/feedback")
+async def review_match(request: Request, match_id: int, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form()
+    verdict = str(form.get("verdict") or "")
+    if verdict not in {"accept", "reject"}:
+        raise InputError("verdict must be accept or reject")
+    context.cases.review_match(actor, match_id, verdict == "accept")
+    return _back(_safe_next(form.get("next")))
+
+
+@router.post("/cases/{case_id}/comments")
+async def comment(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form()
+    context.cases.comment(actor, case_id, str(form.get("body") or ""))
+    return _back(f"/cases/{case_id}#comments-h")
+
+
+@router.post("/cases/{case_id}/evidence")
+async def add_evidence(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form()
+    if form.get("kind") == "url":
+        _, problem = context.cases.add_url(actor, case_id, str(form.get("url") or ""))
+        return _back(f"/cases/{case_id}", problem and f"snapshot: {problem}")
+    context.cases.add_quote(actor, case_id, str(form.get("quote") or ""), str(form.get("source") or ""))
+    return _back(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/evidence/file")
+async def upload_evidence(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form(max_part_size=context.settings.upload_max_bytes + 1)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InputError("choose a file to upload")
+    data = await upload.read(context.settings.upload_max_bytes + 1)
+    context.cases.add_document(actor, case_id, upload.filename or "", data)
+    return _back(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/verdict")
+async def draft_verdict(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
+    form = await request.form()
+    context.cases.draft_verdict(
+        actor, case_id, _int(form.get("version"), "version"), str(form.get("rating") or ""),
+        str(form.get("summary") or ""), str(form.get("rebuttal") or ""), "second_review" in form,
+    )  # fmt: skip
+    return _back(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/signoff")
+async def sign_off(request: Request, case_id: int, actor: Publisher, context: ContextDep) -> Response:
+    form = await request.form()
+    context.cases.sign_off(actor, case_id, _int(form.get("version"), "version"))
+    return _back(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/publish")
+async def publish(request: Request, case_id: int, actor: Publisher, context: ContextDep) -> Response:
+    form = await request.form()
+    published = context.cases.publish(actor, case_id, _int(form.get("version"), "version"),
+                                      str(form.get("note") or "") or None)  # fmt: skip
+    return _back(f"/factchecks/{published.factcheck.id}")
+
+
+# -- monitoring views ---------------------------------------------------------------------------------------
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request, actor: Reader, context: ContextDep) -> Response:
+    return render(request, "alerts.html", alerts=context.alert_store.recent(200))
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request, actor: Reader, context: ContextDep) -> Response:
+    return render(request, "sources.html", sources=context.sources.all(), message=request.query_params.get("msg"))
+
+
+@router.post("/sources")
+async def add_source(request: Request, actor: SourceManager, context: ContextDep) -> Response:
+    form = await request.form()
+    interval = _optional_int(str(form.get("interval_s") or ""))
+    source = context.sources.add(str(form.get("kind") or ""), str(form.get("name") or ""), str(form.get("url") or ""),
+                                 interval, None, actor.organisation_id)  # fmt: skip
+    with context.database.write() as connection:
+        context.audit.record(connection, actor, "source.add", "source", source.id, **source_json(source))
+    return _back("/sources")
+
+
+@router.post("/sources/{source_id}/toggle")
+def toggle_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
+    source = context.source_store.get(source_id)
+    context.sources.set_enabled(str(source.id), not source.enabled)
+    with context.database.write() as connection:
+        context.audit.record(connection, actor, "source.disable" if source.enabled else "source.enable", "source",
+                             source.id)  # fmt: skip
+    return _back("/sources")
+
+
+@router.post("/sources/{source_id}/remove")
+def remove_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
+    source = context.sources.remove(str(source_id))
+    with context.database.write() as connection:
+        context.audit.record(connection, actor, "source.remove", "source", source.id, name=source.name)
+    return _back("/sources")
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status(request: Request, actor: Reader, context: ContextDep) -> Response:
+    return render(request, "status.html", inbox=context.inbox.counts(), posts=context.post_store.count(),
+                  alerts=context.alert_store.count(), sources=context.sources.all())  # fmt: skip
+
+
+# -- administration -----------------------------------------------------------------------------------------
+
+
+def _admin_page(request: Request, actor: Actor, context: ContextDep, **extra: Any) -> Response:
+    return render(request, "admin.html", users=context.accounts.users(actor), roles=USER_ROLES,
+                  token_roles=list(ROLES), tokens=context.accounts.list_tokens(actor),
+                  subscriptions=context.subscriptions.all(actor),
+                  audit=list(context.audit.entries(actor.organisation_id, 100)), **extra)  # fmt: skip
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request, actor: Admin, context: ContextDep) -> Response:
+    return _admin_page(request, actor, context, message=request.query_params.get("msg"))
+
+
+@router.post("/admin/invites", response_class=HTMLResponse)
+async def invite(request: Request, actor: Admin, context: ContextDep) -> Response:
+    form = await request.form()
+    _, secret = context.accounts.invite(actor, str(form.get("email") or ""), str(form.get("role") or ""))
+    link = f"{context.settings.public_url.rstrip('/')}/invite/{secret}"
+    t = translator(language_of(request))
+    return _admin_page(request, actor, context, secret=link, secret_label=t["invite_link"])
+
+
+@router.post("/admin/users/{user_id}/active")
+async def set_active(request: Request, user_id: int, actor: Admin, context: ContextDep) -> Response:
+    form = await request.form()
+    context.accounts.set_active(actor, user_id, form.get("active") == "1")
+    return _back("/admin")
+
+
+@router.post("/admin/users/{user_id}/role")
+async def set_role(request: Request, user_id: int, actor: Admin, context: ContextDep) -> Response:
+    form = await request.form()
+    context.accounts.set_role(actor, user_id, str(form.get("role") or ""))
+    return _back("/admin")
+
+
+@router.post("/admin/tokens", response_class=HTMLResponse)
+async def create_token(request: Request, actor: Admin, context: ContextDep) -> Response:
+    form = await request.form()
+    _, secret = context.accounts.create_token(actor, str(form.get("name") or ""), str(form.get("role") or ""))
+    t = translator(language_of(request))
+    return _admin_page(request, actor, context, secret=secret, secret_label=t["token_shown_once"])
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, actor: Admin, context: ContextDep) -> Response:
+    context.accounts.revoke_token(actor, token_id)
+    return _back("/admin")
+
+
+@router.post("/admin/subscriptions")
+async def subscribe(request: Request, actor: Admin, context: ContextDep) -> Response:
+    form = await request.form()
+    subscription = context.subscriptions.add(actor, str(form.get("name") or ""), str(form.get("url") or ""))
+    imported = context.subscriptions.refresh(subscription)
+    return _back("/admin", f"{subscription.name}: {imported}")
+
+
+def page_error(request: Request, exc: KiemchungError, status: int) -> Response:
+    """Signed-out visitors of a workbench page go to the sign-in form; others see the reason."""
+    if status == 401 and request.method == "GET":
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return render_error(request, status, str(exc))
