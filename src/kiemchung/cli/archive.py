@@ -14,7 +14,7 @@ from kiemchung.errors import KiemchungError
 
 
 @cli.command()
-@click.option("--demo", is_flag=True, help="Also load the demo archive (idempotent).")
+@click.option("--demo", is_flag=True, help="Also load the demo archive, demo accounts and demo posts (idempotent).")
 @click.pass_context
 def init(ctx: click.Context, demo: bool) -> None:
     """Create or upgrade the database in the data directory."""
@@ -22,11 +22,10 @@ def init(ctx: click.Context, demo: bool) -> None:
     app.database.migrate()
     click.echo(f"database ready: {app.database.safe_url}")
     if demo:
-        from kiemchung.demo import DEMO_FACTCHECKS
-        from kiemchung.services.archive import import_files
+        from kiemchung.demo import set_up_demo
 
-        report = import_files(app.factcheck_store, [DEMO_FACTCHECKS])
-        click.echo(f"demo archive: {report.imported} fact-checks")
+        for line in set_up_demo(app):
+            click.echo(line)
 
 
 @cli.group()
@@ -131,15 +130,19 @@ def show_command(ctx: click.Context, factcheck_id: str, fmt: str) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Listen address [env KIEMCHUNG_HOST, default 127.0.0.1].")
 @click.option("--port", default=None, type=int, help="Port [env KIEMCHUNG_PORT, default 8000].")
+@click.option(
+    "--pipeline/--no-pipeline", default=None, help="Also run the monitoring pipeline [env KIEMCHUNG_RUN_PIPELINE]."
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the web UI and the JSON API."""
+def serve(ctx: click.Context, host: str | None, port: int | None, pipeline: bool | None) -> None:
+    """Serve the web UI and the JSON API (and, with --pipeline, the monitoring pipeline)."""
     import uvicorn
 
     from kiemchung.web.app import create_app
 
     app = app_of(ctx)
     require_database(app)
-    settings = app.settings.with_overrides(host=host, port=port)
-    click.echo(f"kiemchung serving on http://{settings.host}:{settings.port}  (Ctrl-C stops)")
+    settings = app.settings.with_overrides(host=host, port=port, run_pipeline=pipeline)
+    extra = " with the monitoring pipeline" if settings.run_pipeline else ""
+    click.echo(f"kiemchung serving on http://{settings.host}:{settings.port}{extra}  (Ctrl-C stops)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")

@@ -285,3 +285,40 @@ def tokens_revoke(ctx: click.Context, token_id: int) -> None:
     require_database(app)
     app.tokens.revoke(token_id)
     click.echo(f"token {token_id} revoked")
+
+
+@cli.group("users")
+def users_group() -> None:
+    """People: create the first admin (the web UI invites the others), list users."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--organisation", "-O", required=True, help="Organisation (created if new).")
+@click.option("--name", default="", help="Display name [default: the e-mail].")
+@click.option(
+    "--role", default="admin", show_default=True, type=click.Choice(["admin", "editor", "factchecker", "viewer"])
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@click.pass_context
+def users_create(ctx: click.Context, email: str, organisation: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create a user with a password (at least 10 characters)."""
+    app = app_of(ctx)
+    require_database(app)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = app.accounts.create_user(organisation, email, name or email, role, password)
+    click.echo(f"user {user.id}: {user.email} ({user.role}, {user.organisation})")
+
+
+@users_group.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Every user (no passwords, no sessions)."""
+    app = app_of(ctx)
+    require_database(app)
+    for user in app.account_store.users():
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{user.organisation}\t{state}")
