@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from kiemchung.app_context import AppContext
 from kiemchung.demo import set_up_demo
 from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, ROLES, TRIAGE
+from kiemchung.store.cases import CaseFilter
 from kiemchung.web.app import create_app
 from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
 
@@ -118,7 +119,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext
     users = {u.role: u for u in context.account_store.users()}
     victim = context.accounts.create_user(admin.organisation, "victim@demo.kiemchung", "V", "viewer", "a long password")
     _, partner = context.tokens.create(admin.organisation_id, "partner", "partner")
-    cases, _ = context.case_store.find(__import__("kiemchung.store.cases", fromlist=["CaseFilter"]).CaseFilter())
+    cases, _ = context.case_store.find(CaseFilter())
     case = context.case_store.get(cases[0].id)
     values = {
         "factcheck_id": "demo-001", "post_id": "post-1", "case_id": case.id, "evidence_id": 1,
