@@ -23,7 +23,7 @@ demo: $(VENV)/.installed  ## set up, load the demo archive, serve http://127.0.0
 	$(BIN)/kiemchung --data-dir $(DATA_DIR) init --demo
 	$(BIN)/kiemchung --data-dir $(DATA_DIR) serve
 
-system-deps:  ## PostgreSQL server binaries for the integration tests (Debian)
+system-deps:  ## PostgreSQL server binaries and Chromium for the tests (Debian)
 	@sh scripts/install-system-deps.sh
 
 test: $(VENV)/.installed-test system-deps  ## everything the tests need, then the whole suite

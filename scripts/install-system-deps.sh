@@ -1,19 +1,28 @@
 #!/bin/sh
-# Installs what the test suite needs from Debian's packages: a PostgreSQL server (initdb, pg_ctl).
+# Installs what the test suite needs from Debian's packages: a PostgreSQL server (initdb, pg_ctl) for the
+# integration tests and Chromium for the browser tests (driven by Playwright with executable_path; no
+# browser is ever downloaded by Playwright).
 set -eu
 have_pg() {
     command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 }
-if have_pg; then
+have_chromium() {
+    command -v chromium >/dev/null 2>&1
+}
+missing=""
+have_pg || missing="$missing postgresql"
+have_chromium || missing="$missing chromium"
+if [ -z "$missing" ]; then
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-    echo "PostgreSQL server binaries are missing: run 'sudo apt-get install postgresql' (the PostgreSQL tests will skip)" >&2
+    echo "missing Debian packages:$missing — run 'sudo apt-get install$missing' (those tests will skip)" >&2
     exit 0
 fi
-echo "installing PostgreSQL from Debian's packages..." >&2
+echo "installing from Debian's packages:$missing ..." >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends postgresql >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
 # Debian starts a cluster of its own on install; the tests use throw-away clusters instead.
 (service postgresql stop || true) >/dev/null 2>&1

@@ -22,7 +22,7 @@ CLAIM_REVIEW_REQUIRED = {"@context", "@type", "claimReviewed", "reviewRating", "
 
 def validate_claimreview(data: dict[str, Any]) -> None:
     """What Google's and schema.org's ClaimReview documentation require, checked field by field."""
-    assert CLAIM_REVIEW_REQUIRED <= set(data), CLAIM_REVIEW_REQUIRED - set(data)
+    assert set(data) >= CLAIM_REVIEW_REQUIRED, CLAIM_REVIEW_REQUIRED - set(data)
     assert data["@context"] in ("https://schema.org", "http://schema.org") and data["@type"] == "ClaimReview"
     rating = data["reviewRating"]
     assert rating["@type"] == "Rating" and rating["alternateName"]
@@ -78,22 +78,32 @@ def test_from_a_new_claim_to_a_published_versioned_fact_check(
     case_id = case["id"]
     assert case["status"] == "new" and case["first_detected_at"]
 
-    case = factchecker.patch(f"/api/v1/cases/{case_id}", json={"version": case["version"], "status": "in_progress"}).json()
+    case = factchecker.patch(
+        f"/api/v1/cases/{case_id}", json={"version": case["version"], "status": "in_progress"}
+    ).json()
     with_url = factchecker.post(f"/api/v1/cases/{case_id}/evidence", json={"kind": "url", "url": site.url("/bao-cao")})
     assert with_url.status_code == 201 and with_url.json()["evidence"][0]["archived"] is True
     dead = factchecker.post(f"/api/v1/cases/{case_id}/evidence", json={"kind": "url", "url": site.url("/khong-co")})
     assert dead.json()["snapshot_problem"].startswith("HTTP 404")  # kept, with why it could not be archived
-    quote = factchecker.post(f"/api/v1/cases/{case_id}/evidence", json={
-        "kind": "quote", "quote": "Không có chủ trương tăng thuế suất cao nhất.", "source": "Thông cáo báo chí"})
+    quote = factchecker.post(
+        f"/api/v1/cases/{case_id}/evidence",
+        json={"kind": "quote", "quote": "Không có chủ trương tăng thuế suất cao nhất.", "source": "Thông cáo báo chí"},
+    )
     case = quote.json()
     assert [e["n"] for e in case["evidence"]] == [1, 2, 3]
 
     bad_cite = factchecker.put(f"/api/v1/cases/{case_id}/verdict", json={
         "version": case["version"], "rating": "Sai", "rebuttal": "Không đúng [9]"})  # fmt: skip
     assert bad_cite.status_code == 422 and "[9]" in bad_cite.json()["error"]
-    drafted = factchecker.put(f"/api/v1/cases/{case_id}/verdict", json={
-        "version": case["version"], "rating": "Sai", "summary": "Không có kế hoạch tăng thuế lên 40%.",
-        "rebuttal": "Bộ Tài chính nói không có kế hoạch này [1].\nThuế suất cao nhất vẫn là 35% [1] [3]."})
+    drafted = factchecker.put(
+        f"/api/v1/cases/{case_id}/verdict",
+        json={
+            "version": case["version"],
+            "rating": "Sai",
+            "summary": "Không có kế hoạch tăng thuế lên 40%.",
+            "rebuttal": "Bộ Tài chính nói không có kế hoạch này [1].\nThuế suất cao nhất vẫn là 35% [1] [3].",
+        },
+    )
     assert drafted.status_code == 200, drafted.text
     case = drafted.json()
     assert case["status"] == "drafted" and case["rebuttal"][1]["cites"] == [1, 3]
@@ -194,7 +204,9 @@ def test_an_organisation_subscribes_to_another_and_matches_its_fact_checks(
         "reviewRating": {"@type": "Rating", "ratingValue": 2, "bestRating": 5, "worstRating": 1, "alternateName": "Sai"},
         "author": {"@type": "Organization", "name": "Tổ chức khác"}, "datePublished": "2026-11-20",
     }  # fmt: skip
-    site.routes["/claimreviews.json"] = Route(json.dumps([other]).encode(), headers={"Content-Type": "application/json"})
+    site.routes["/claimreviews.json"] = Route(
+        json.dumps([other]).encode(), headers={"Content-Type": "application/json"}
+    )
     admin = _client(context, "admin@demo.kiemchung")
     added = admin.post("/api/v1/subscriptions", json={"name": "Tổ chức khác", "url": site.url("/claimreviews.json")})
     assert added.status_code == 201 and added.json()["imported"] == 1

@@ -70,7 +70,8 @@ def parse_rebuttal(text: str, evidence_count: int) -> list[dict[str, Any]]:
         missing = [n for n in cited if not 1 <= n <= evidence_count]
         if missing:
             raise InputError(f"the rebuttal cites evidence [{missing[0]}], but the case has {evidence_count} piece(s)")
-        out.append({"text": _CITATION.sub("", line).strip(), "cites": cited})
+        text = re.sub(r"\s+([.,;:!?…])", r"\1", _CITATION.sub("", line)).strip()
+        out.append({"text": re.sub(r"\s{2,}", " ", text), "cites": cited})
     return out
 
 
