@@ -201,7 +201,8 @@ def test_an_organisation_subscribes_to_another_and_matches_its_fact_checks(
     other = {
         "@context": "https://schema.org", "@type": "ClaimReview", "url": "https://other.example/fc/1",
         "claimReviewed": "Ăn lá đu đủ non chữa khỏi bệnh sốt xuất huyết trong ba ngày",
-        "reviewRating": {"@type": "Rating", "ratingValue": 2, "bestRating": 5, "worstRating": 1, "alternateName": "Sai"},
+        "reviewRating": {"@type": "Rating", "ratingValue": 2, "bestRating": 5, "worstRating": 1,
+                         "alternateName": "Sai"},
         "author": {"@type": "Organization", "name": "Tổ chức khác"}, "datePublished": "2026-11-20",
     }  # fmt: skip
     site.routes["/claimreviews.json"] = Route(
