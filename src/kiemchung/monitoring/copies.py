@@ -2,8 +2,9 @@
 
 The index maps each sampled shingle hash to the posts that hold it. A new post's candidates are the posts
 sharing the most hashes; the best is a copy when the containment (shared / smaller fingerprint) reaches
-the threshold and enough hashes are shared to be more than chance. Hashes held by very many posts (site
-boilerplate, stock phrases) are ignored.
+the threshold and enough hashes are shared to be more than chance — or when whole passages are shared
+(PASSAGE_SHARED hashes, PASSAGE_SHARE of the new post). Hashes held by very many posts (site boilerplate,
+stock phrases) are ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from kiemchung.text.fingerprint import Fingerprint, containment
 COPY_THRESHOLD = 0.5
 MIN_SHARED = 2
 COMMON_POSTINGS = 200
+# A page that copies a few passages of a longer article amid other text (navigation, "Xem thêm" links, a
+# second source) holds only part of it: enough shared shingles, making up a fair share of the page, are
+# a copy even when the containment of the smaller text is below the threshold.
+PASSAGE_SHARED = 10
+PASSAGE_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,9 @@ class CopyIndex:
             if count < self.min_shared:
                 break
             similarity = round(containment(count, len(fingerprint), self._sizes[number]), 4)
-            if best is None or similarity > best.similarity:
+            passage = count >= PASSAGE_SHARED and count >= PASSAGE_SHARE * len(fingerprint)
+            if similarity < self.threshold and not passage:
+                continue
+            if best is None or (similarity, count) > (best.similarity, best.shared):
                 best = CopyMatch(self._ids[number], similarity, count)
-        if best is None or best.similarity < self.threshold:
-            return None
         return best

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +69,7 @@ class Collector:
         self.sources = sources
         self.inbox = inbox
         self.fetcher = fetcher
+        self.timings: defaultdict[str, float] = defaultdict(float)  # seconds fetching and extracting
 
     def collect_due(self, now: datetime | None = None) -> list[CollectReport]:
         now = now or datetime.now(UTC)
@@ -221,8 +224,12 @@ class Collector:
                 progress(stream.tell())
 
     def _article(self, url: str) -> Article:
+        started = time.perf_counter()
         response = self.fetcher.get(url)
+        fetched = time.perf_counter()
         article = extract_article(response.content, response.content_type, response.url)
+        self.timings["fetch pages"] += fetched - started
+        self.timings["extract (trafilatura)"] += time.perf_counter() - fetched
         if article is None:
             raise FetchError("no article text found on the page")
         return article

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -111,6 +114,7 @@ class Processor:
         self.copies = CopyIndex(settings.copy_threshold)
         self.spread = SpreadWindow(settings.spread_sources, timedelta(minutes=settings.spread_minutes), self.spin)
         self._loaded = False
+        self.timings: defaultdict[str, float] = defaultdict(float)  # seconds per stage, for bench/
 
     # -- state kept in memory -----------------------------------------------------------------------------
 
@@ -140,16 +144,22 @@ class Processor:
     def process_batch(self, limit: int = 32) -> BatchReport:
         if not self._loaded:
             self.load()
-        entries = self.inbox.pending(limit)
-        report = BatchReport(taken=len(entries))
-        if not entries:
-            return report
-        sources = {s.id: s for s in self.sources.all()}
-        work = [self._prepare(entry, sources[entry.source_id]) for entry in entries]
-        self._deduplicate(work, report)
-        new_alerts = self._match(work, report)
+        with self._clock("read inbox"):
+            entries = self.inbox.pending(limit)
+            report = BatchReport(taken=len(entries))
+            if not entries:
+                return report
+            sources = {s.id: s for s in self.sources.all()}
+        with self._clock("normalise"):
+            work = [self._prepare(entry, sources[entry.source_id]) for entry in entries]
+        with self._clock("de-duplicate"):
+            self._deduplicate(work, report)
+        with self._clock("sentences + check-worthiness"):
+            self._claims(work, report)
+        with self._clock("match + alerts"):
+            new_alerts = self._match(work, report)
         try:
-            with self.database.write() as connection:
+            with self._clock("store"), self.database.write() as connection:
                 for item in work:
                     if item.post is not None:
                         PostStore.insert(connection, item.post)
@@ -245,9 +255,15 @@ class Processor:
             report.stored += 1
         report.rejected = sum(1 for w in work if w.state == "rejected")
 
-    def _match(self, work: Sequence[_Work], report: BatchReport) -> list[NewAlert]:
-        queries: list[tuple[object, str]] = []
-        owners: list[_Work] = []
+    @contextmanager
+    def _clock(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] += time.perf_counter() - started
+
+    def _claims(self, work: Sequence[_Work], report: BatchReport) -> None:
         for w in work:
             post = w.post
             if post is None:
@@ -258,6 +274,15 @@ class Processor:
             w.sentences = scored
             report.sentences += len(scored)
             w.post = _replace(post, claims=[NewClaim(i, s[:5000], score) for i, s, score in scored])
+
+    def _match(self, work: Sequence[_Work], report: BatchReport) -> list[NewAlert]:
+        queries: list[tuple[object, str]] = []
+        owners: list[_Work] = []
+        for w in work:
+            post = w.post
+            if post is None:
+                continue
+            scored = w.sentences
             if len(scored) <= SHORT_POST_SENTENCES:  # a social post: match all of it, whatever its style
                 worthy = scored
             else:
