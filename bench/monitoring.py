@@ -183,7 +183,8 @@ def copies_section(originals_count: int = 500, distractors: int = 2000) -> dict[
         name = "partial (3 passages)" + (f" spun {int(rate * 100)}%" if rate else "")
         results[name] = _prf(hits, len(originals), false_alarms, len(negatives), [], similarities)
     results["_meta"] = {
-        "originals": len(originals), "indexed posts": len(originals) + len(others), "same-topic negatives": len(negatives),
+        "originals": len(originals), "indexed posts": len(originals) + len(others),
+        "same-topic negatives": len(negatives),
         "false alarms on negatives": false_alarms,
         f"…of which share a verbatim run of ≥ {SHARED_PASSAGE_WORDS} words": shared_passages,
         "index ms/post": round(1000 * indexed / (len(originals) + len(others)), 2),
@@ -233,9 +234,11 @@ def _rss(base: str, items: list[dict]) -> bytes:
 
 def _page(article: dict) -> bytes:
     body = "".join(f"<p>{escape(s)}</p>" for s in article["sentences"])
-    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{escape(article["title"])}</title>'
-            f'</head><body><nav><a href="/">Trang chủ</a></nav><article><h1>{escape(article["title"])}</h1>'
-            f"<p><b>{escape(article['sapo'])}</b></p>{body}</article><footer>Bản quyền</footer></body></html>").encode()  # fmt: skip
+    title = escape(article["title"])
+    return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head><body>'
+            f'<nav><a href="/">Trang chủ</a></nav><article><h1>{title}</h1>'
+            f"<p><b>{escape(article['sapo'])}</b></p>{body}</article><footer>Bản quyền</footer></body></html>"
+            ).encode()  # fmt: skip
 
 
 def stream_section(count: int, feeds: int, archive_size: int, live: int) -> dict[str, dict[str, float]]:
@@ -311,8 +314,12 @@ def stream_section(count: int, feeds: int, archive_size: int, live: int) -> dict
             appeared[f"{site.base}/bai/{article['id']}"] = time.time()
             time.sleep(rng.uniform(0.2, 0.8))
         deadline = time.time() + 60
-        while time.time() < deadline and (context.inbox.counts()["pending"] or
-                                          sum(1 for s in context.sources.all() if s.name == "live" and s.items_total < live)):  # fmt: skip
+
+        def live_done() -> bool:
+            live_source = next(s for s in context.sources.all() if s.name == "live")
+            return live_source.items_total >= live and context.inbox.counts()["pending"] == 0
+
+        while time.time() < deadline and not live_done():
             time.sleep(0.5)
         time.sleep(3)
         stop.set()
@@ -330,11 +337,13 @@ def stream_section(count: int, feeds: int, archive_size: int, live: int) -> dict
     total_timed = sum(timings.values())
     result: dict[str, dict[str, float]] = {
         "throughput": {
-            "articles": report.stored, "seconds": round(bulk_seconds, 1), "items/s": round(report.stored / bulk_seconds, 2),
+            "articles": report.stored, "seconds": round(bulk_seconds, 1),
+            "items/s": round(report.stored / bulk_seconds, 2),
             "sentences/s": round(report.sentences / bulk_seconds, 1), "sentences": report.sentences,
             "copies found": report.copies, "repeat alerts (bulk)": repeats_alerted,
             "repeats planted (bulk)": sum(1 for a in bulk_items if a.get("repeat")),
-            "peak RSS MB": round(peak, 0), "archive": context.factcheck_store.count(), "archive claims embedded now": embedded,
+            "peak RSS MB": round(peak, 0), "archive": context.factcheck_store.count(),
+            "archive claims embedded now": embedded,
         },
         "appearance → stored (live, s)": _percentiles(stored_latency),
         "appearance → alert (live repeats, s)": _percentiles(alert_latency),
