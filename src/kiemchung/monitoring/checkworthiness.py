@@ -45,8 +45,12 @@ POLICY = (
     "tòa", "công an", "bị cáo", "khởi tố", "bản án", "xử", "law", "fine", "government", "court", "minister",
 )  # fmt: skip
 CAUSAL_HEALTH = (
-    "gây", "khiến", "giúp", "chữa", "ung thư", "vắc xin", "virus", "dịch", "tử vong", "bệnh", "tăng", "giảm",
-    "dẫn đến", "cause", "cure", "prevent", "vaccine", "died", "rose", "fell", "increase", "decrease", "spread",
+    "gây", "khiến", "giúp", "tăng", "giảm", "dẫn đến", "làm ", "cause", "rose", "fell", "increase", "decrease",
+    "spread", "lead to",
+)  # fmt: skip
+HEALTH = (
+    "chữa", "ung thư", "vắc xin", "vaccine", "virus", "dịch", "tử vong", "bệnh", "vô sinh", "thuốc", "phòng ngừa",
+    "corona", "covid", "sức khỏe", "cure", "cancer", "died", "infection", "disease", "prevent",
 )  # fmt: skip
 UNITS = ("%", "đồng", "usd", "triệu", "tỷ", "tỉ", "nghìn", "ngàn", "tấn", "người", "m2", "ha", "km", "percent",
          "million", "billion", "tonnes", "people")  # fmt: skip
@@ -58,7 +62,7 @@ NAMES = (
     "bias", "log_words", "short", "has_digit", "numbers", "number_unit", "date", "capitalised", "acronym",
     "boilerplate", "greeting", "opinion", "address", "narrator", "question_mark", "question_word", "exclaim",
     "reporting", "policy", "causal_health", "quote", "colon_label", "ends_without_stop", "named_actor",
-    "conditional", "organisation", "english_claim_verb",
+    "conditional", "organisation", "english_claim_verb", "health",
 )  # fmt: skip
 _NAMED_ACTOR = re.compile(r"\b(ông|bà|anh|chị|cụ|mr|mrs|ms|dr)\.? [A-ZĐÂĂÊÔƠƯÁÀẢÃẠ]", re.IGNORECASE)
 CONDITIONAL = (" nếu ", " giá mà", " lẽ ra", " đúng lý ra", " if ", " would ")
@@ -141,6 +145,7 @@ def features(sentence: str) -> dict[str, float]:
         "conditional": _has_any(lowered, CONDITIONAL),
         "organisation": _has_any(lowered, ORGANISATION),
         "english_claim_verb": _has_any(lowered, EN_CLAIM_VERB),
+        "health": _has_any(lowered, HEALTH),
     }
 
 
