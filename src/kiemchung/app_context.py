@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from kiemchung.domain.ratings import rating_scale
 from kiemchung.ingest.http import Fetcher
 from kiemchung.services.accounts import AccountService
 from kiemchung.services.alerts import AlertDispatcher
@@ -119,7 +120,7 @@ class AppContext:
     def cases(self) -> CaseService:
         return CaseService(
             self.settings, self.database, self.case_store, self.factcheck_store, self.matching, self.organisations,
-            self.fetcher,
+            self.fetcher, rating_scale(self.settings.rating_scale),
         )  # fmt: skip
 
     @cached_property
@@ -128,7 +129,10 @@ class AppContext:
 
     @cached_property
     def monitor(self) -> Monitor:
-        return Monitor(self.collector, self.processor, self.dispatcher, self.inbox, intake=self.cases.intake)
+        return Monitor(
+            self.collector, self.processor, self.dispatcher, self.inbox, intake=self.cases.intake,
+            subscriptions=self.subscriptions.refresh_due,
+        )  # fmt: skip
 
     def close(self) -> None:
         if "fetcher" in self.__dict__:

@@ -90,6 +90,11 @@ class Settings:
     smtp_starttls: bool = _setting(False, "Use STARTTLS with the SMTP server.", "SMTP_STARTTLS")
     alert_email_from: str = _setting("kiemchung@localhost", "Sender of alert e-mails.", "ALERT_EMAIL_FROM")
     alert_email_to: str = _setting("", "Recipients of alert e-mails, comma-separated.", "ALERT_EMAIL_TO")
+    rating_scale: str = _setting(
+        "",
+        "Verdict labels from worst to best, comma-separated (empty: Lừa đảo,Sai,Gây hiểu lầm,Chưa có bằng chứng,Đúng).",
+        "RATING_SCALE",
+    )
     upload_max_bytes: int = _setting(10_000_000, "Largest evidence document accepted, in bytes.", "UPLOAD_MAX_BYTES")
     secure_cookies: bool = _setting(False, "Mark session cookies Secure (set true behind HTTPS).", "SECURE_COOKIES")
 

@@ -219,6 +219,16 @@ def test_redirect_loop_and_dead_server(app_context: AppContext, site: Site) -> N
     assert "cannot connect" in (collector.collect(dead).error or "")
 
 
+def test_broken_html_is_read_and_an_empty_page_is_an_error(app_context: AppContext, site: Site) -> None:
+    broken = "<html><head><title>Hỏng</title><body><div><p>" + "<p>".join(PARAGRAPHS) + "<div><span></table></b></html"
+    site.routes["/hong"] = Route(broken.encode())
+    site.routes["/rong"] = Route(b"<html><body><nav>Trang ch\xe1\xbb\xa7</nav></body></html>")
+    collector = _collector(app_context)
+    assert collector.collect(app_context.sources.add("page", "hong", site.url("/hong"))).new == 1
+    empty = collector.collect(app_context.sources.add("page", "rong", site.url("/rong")))
+    assert empty.error == "no article text found on the page"
+
+
 def test_legacy_windows_1258_page_is_decoded(app_context: AppContext, site: Site) -> None:
     site.routes["/cu"] = Route(
         article_page("Trang cũ", PARAGRAPHS, charset="windows-1258"),

@@ -214,3 +214,39 @@ def test_an_organisation_subscribes_to_another_and_matches_its_fact_checks(
     answer = admin.post("/api/v1/match", json={"text": "an la du du non chua khoi sot xuat huyet trong 3 ngay"}).json()
     assert answer["matches"][0]["factcheck_id"] == context.factcheck_store.page(1, 100, "đu đủ").items[0].id
     admin.close()
+
+
+def test_admins_invite_and_deactivate_people(desk: tuple[AppContext, TestClient, TestClient]) -> None:
+    context, factchecker, _ = desk
+    admin = _client(context, "admin@demo.kiemchung")
+    invited = admin.post("/api/v1/invites", json={"email": "Moi@Example.org", "role": "factchecker"})
+    assert invited.status_code == 201
+    secret = invited.json()["link"].rsplit("/", 1)[1]
+    newcomer = TestClient(create_app(context.settings, context))
+    assert "moi@example.org" in newcomer.get(f"/invite/{secret}").text
+    weak = newcomer.post(f"/invite/{secret}", data={"display_name": "Mới", "password": "short"})
+    assert weak.status_code == 422 and "at least 10 characters" in weak.text
+    accepted = newcomer.post(f"/invite/{secret}", data={"display_name": "Người mới", "password": "mật khẩu dài đủ"},
+                             follow_redirects=False)  # fmt: skip
+    assert accepted.status_code == 303
+    assert newcomer.get(f"/invite/{secret}").status_code == 404  # used once
+    user = context.account_store.user_by_email("moi@example.org")
+    assert user is not None and user.role == "factchecker"
+
+    target = next(u for u in context.account_store.users() if u.email == "factchecker@demo.kiemchung")
+    assert factchecker.get("/api/v1/cases").status_code == 200
+    assert admin.patch(f"/api/v1/users/{target.id}", json={"active": False}).json()["active"] is False
+    assert factchecker.get("/api/v1/cases").status_code == 401  # the session died with the account
+    login = newcomer.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', login.text)
+    assert token
+    refused = newcomer.post("/login", data={"email": target.email, "password": DEMO_PASSWORD,
+                                            "login_csrf": token.group(1)})  # fmt: skip
+    assert refused.status_code == 401 and "wrong e-mail or password" in refused.text
+    assert {"invite.create", "invite.accept", "user.deactivate"} <= {
+        e["action"] for e in admin.get("/api/v1/audit").json()
+    }
+    export = admin.get("/api/v1/audit?format=csv")
+    assert export.headers["content-type"].startswith("text/csv") and "user.deactivate" in export.text
+    newcomer.close()
+    admin.close()

@@ -26,6 +26,15 @@ VIETNAMESE_DEFAULT = RatingScale(
     english=("Scam", "False", "Misleading", "Unproven", "True"),
 )
 
+
+def rating_scale(labels: str) -> RatingScale:
+    """A scale from "worst,...,best" (the Vietnamese default when empty)."""
+    names = tuple(label.strip() for label in labels.split(",") if label.strip())
+    if not names:
+        return VIETNAMESE_DEFAULT
+    return RatingScale(labels=names, english=names)
+
+
 FALSE_LIKE = frozenset(label.casefold() for label in ("Lừa đảo", "Sai", "Gây hiểu lầm", "False", "Scam", "Misleading"))
 _FALSE_WORDS = (
     "false", "fake", "incorrect", "pants on fire", "scam", "misleading", "sai", "lừa đảo", "hiểu lầm", "bịa",

@@ -11,6 +11,9 @@ from lxml.etree import ParserError
 
 from kiemchung.ingest.decoding import decode
 
+MIN_CHARS = 40
+LENIENT_MIN_CHARS = 200
+
 
 @dataclass(frozen=True)
 class Article:
@@ -39,10 +42,13 @@ def extract_article(content: bytes, content_type: str | None = None, url: str | 
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
     )
-    if document is None:
-        return None
+    if document is None or not (getattr(document, "text", None) or ""):
+        # Badly broken or unusual markup: a second, more lenient pass, kept only if it finds real text.
+        document = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_recall=True)
+        if document is None or len(getattr(document, "text", None) or "") < LENIENT_MIN_CHARS:
+            return None
     data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     text = (data.get("text") or "").strip()
-    if not text:
+    if len(text) < MIN_CHARS:  # a menu or a caption, not an article
         return None
     return Article(text, data.get("title") or None, data.get("date") or None, data.get("url") or url)

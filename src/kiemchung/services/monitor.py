@@ -54,6 +54,7 @@ class Monitor:
         inbox: InboxStore,
         batch: int = BATCH,
         intake: Callable[[], int] | None = None,
+        subscriptions: Callable[[], int] | None = None,
     ) -> None:
         self.collector = collector
         self.processor = processor
@@ -61,6 +62,7 @@ class Monitor:
         self.inbox = inbox
         self.batch = batch
         self.intake = intake or (lambda: 0)  # puts new suggestions and spreading claims into the queue
+        self.subscriptions = subscriptions or (lambda: 0)  # other organisations' fact-checks, hourly
         self.status = MonitorStatus()
         self._lock = threading.Lock()
 
@@ -117,6 +119,7 @@ class Monitor:
                 stop.wait(idle_s)
 
     def _fetch_step(self) -> bool:
+        self.subscriptions()
         reports = self.collector.collect_due()
         self._collected(reports)
         return bool(reports)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,6 +23,8 @@ from kiemchung.store.audit import AuditStore
 from kiemchung.store.database import Database, aware
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.schema import subscriptions
+
+REFRESH_EVERY_S = 3600
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,14 @@ class SubscriptionService:
 
     def refresh_all(self, actor: Actor) -> dict[str, int]:
         return {s.name: self.refresh(s) for s in self.all(actor)}
+
+    def refresh_due(self, every_s: int = REFRESH_EVERY_S) -> int:
+        """For the monitor: refresh every subscription not fetched for `every_s` seconds. Fact-checks imported."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=every_s)
+        with self.database.read() as connection:
+            rows = connection.execute(select(subscriptions)).all()
+        due = [_subscription(r) for r in rows if r.last_fetch_at is None or aware(r.last_fetch_at) < cutoff]
+        return sum(self.refresh(s) for s in due)
 
     def _record(self, subscription_id: int, now: datetime, error: str) -> None:
         with self.database.write() as connection:
