@@ -19,9 +19,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed  ## set up, load the demo archive, serve http://127.0.0.1:8000
+demo: $(VENV)/.installed  ## set up, load the demo data and accounts, serve http://127.0.0.1:8000
 	$(BIN)/kiemchung --data-dir $(DATA_DIR) init --demo
-	$(BIN)/kiemchung --data-dir $(DATA_DIR) serve
+	$(BIN)/kiemchung --data-dir $(DATA_DIR) serve --pipeline
 
 system-deps:  ## PostgreSQL server binaries and Chromium for the tests (Debian)
 	@sh scripts/install-system-deps.sh
@@ -44,6 +44,7 @@ eval: $(VENV)/.installed-test  ## only the evaluation gates (quality floors)
 
 bench: $(VENV)/.installed-test  ## speed and quality figures (prints tables)
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/monitoring.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache .mypy_cache
