@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -110,6 +111,23 @@ def longest_common_run(a: dict, b: dict) -> int:
     return max(m.size for m in difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks())
 
 
+def lexicon() -> set[str]:
+    """underthesea's open dictionary (GPL-3.0, read from ../shared at run time only, never copied)."""
+    path = require_shared("vietnamese-lexicon-underthesea", "words.tsv.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        next(handle)
+        return {line.split("\t", 1)[0].lower() for line in handle}
+
+
+def non_word_share(text: str, words: set[str], table: object) -> float:
+    """Of the two-syllable phrases the spinner's tables know, the share that are not dictionary words:
+    spinning makes non-words (tư tưởng → tứ tưởng, Bí thư → túng thư) that an editor would never write."""
+    syllables = tokens(text)
+    known = [f"{a} {b}" for a, b in zip(syllables, syllables[1:], strict=False)
+             if (a, b) in table.groups]  # type: ignore[attr-defined]  # fmt: skip
+    return sum(1 for phrase in known if phrase not in words) / len(known) if known else 0.0
+
+
 def same_topic_neighbours(queries: list[dict], pool: list[dict]) -> list[dict]:
     """For each query article, the most similar pool article by TF-IDF cosine over folded syllables."""
     vocabulary: dict[str, int] = {}
@@ -153,11 +171,14 @@ def copies_section(originals_count: int = 500, distractors: int = 2000) -> dict[
             false_alarms += 1
             shared_passages += longest_common_run(by_id[found.post_id], negative) >= SHARED_PASSAGE_WORDS
     results: dict[str, dict[str, float]] = {}
+    dictionary = lexicon()
+    original_non_words = float(np.mean([non_word_share(_text(a), dictionary, table) for a in originals]))
     query_seconds, queries = 0.0, 0
     for rate in RATES:
-        hits, shares, similarities = 0, [], []
+        hits, shares, similarities, non_words = 0, [], [], []
         for article in originals:
             copy, share = spin_to(_text(article), rate, rng)
+            non_words.append(non_word_share(copy, dictionary, table))
             started = time.perf_counter()
             found = index.best(fingerprint(copy, table))
             query_seconds += time.perf_counter() - started
@@ -165,8 +186,10 @@ def copies_section(originals_count: int = 500, distractors: int = 2000) -> dict[
             shares.append(share)
             similarities.append(found.similarity if found else 0.0)
             hits += found is not None and found.post_id == article["id"]
-        results[f"spun {int(rate * 100)}%"] = _prf(hits, len(originals), false_alarms, len(negatives), shares,
-                                                   similarities)  # fmt: skip
+        results[f"spun {int(rate * 100)}%"] = {
+            **_prf(hits, len(originals), false_alarms, len(negatives), shares, similarities),
+            "non-word share": round(float(np.mean(non_words)), 3),
+        }
     for rate in (0.0, 0.3):
         hits, similarities = 0, []
         for number, article in enumerate(originals):
@@ -189,6 +212,7 @@ def copies_section(originals_count: int = 500, distractors: int = 2000) -> dict[
         f"…of which share a verbatim run of ≥ {SHARED_PASSAGE_WORDS} words": shared_passages,
         "index ms/post": round(1000 * indexed / (len(originals) + len(others)), 2),
         "query ms/post": round(1000 * query_seconds / max(queries, 1), 2), "threshold": COPY_THRESHOLD,
+        "non-word share of originals": round(original_non_words, 3),
     }  # fmt: skip
     return results
 
@@ -299,8 +323,8 @@ def stream_section(count: int, feeds: int, archive_size: int, live: int) -> dict
             if collected >= count and context.inbox.counts()["pending"] == 0:
                 break
         bulk_seconds = time.perf_counter() - started
-        report = monitor.status.processed
-        timings = {**context.collector.timings, **context.processor.timings}
+        report = replace(monitor.status.processed)  # a snapshot: the live phase goes on counting
+        timings = {**context.collector.timings, **context.processor.timings}  # copies, like the report
 
         # Live: items appear one by one in a feed polled every 5 s; appearance → alert.
         appeared: dict[str, float] = {}

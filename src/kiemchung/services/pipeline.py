@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 300  # per post: longer posts keep their first sentences as claims
 SHORT_POST_SENTENCES = 8  # posts this short are matched whole; longer ones by their check-worthy sentences
-MAX_MATCHED_SENTENCES = 30  # the most check-worthy sentences of a post are matched
+MAX_MATCHED_SENTENCES = 30  # the most check-worthy sentences of a long post are matched…
+MATCH_FLOOR = 0.25  # …among those scoring at least this (spread watching uses the threshold)
 SPREAD_SENTENCES = 3  # the most check-worthy sentences of a post are watched for spreading
 MIN_SPREAD_WORDS = 6
 RECORD_KINDS = {"folder", "push", "import"}  # sources whose items carry their own post ids
@@ -285,8 +286,8 @@ class Processor:
             scored = w.sentences
             if len(scored) <= SHORT_POST_SENTENCES:  # a social post: match all of it, whatever its style
                 worthy = scored
-            else:
-                threshold = self.settings.checkworthy_threshold
+            else:  # matching is cheap enough to look past the doubtful sentences of long articles too
+                threshold = min(self.settings.checkworthy_threshold, MATCH_FLOOR)
                 worthy = sorted((x for x in scored if x[2] >= threshold), key=lambda x: -x[2])
                 worthy = worthy[:MAX_MATCHED_SENTENCES]
             if worthy:
