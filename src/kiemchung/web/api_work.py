@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -17,6 +18,7 @@ from kiemchung.errors import InputError, NotFoundError
 from kiemchung.ingest.files import record_item
 from kiemchung.services.lines import LineError
 from kiemchung.store.cases import CaseFilter
+from kiemchung.store.sources import SourceStore
 from kiemchung.web.auth import needs
 from kiemchung.web.deps import ContextDep
 from kiemchung.web.serialize import case_json, invite_json, source_json, token_json, user_json
@@ -60,6 +62,7 @@ def push_posts(request: PushRequest, actor: Pusher, context: ContextDep) -> dict
             rejected.append({"index": index, "error": str(exc)})
     with context.database.write() as connection:
         accepted = context.inbox.add(connection, source.id, items)
+        SourceStore.record_success(connection, source, datetime.now(UTC), accepted, None, None)
     return {"accepted": accepted, "seen_before": len(items) - accepted, "rejected": rejected,
             "queued_for": source.name}  # fmt: skip
 
