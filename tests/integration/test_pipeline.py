@@ -229,3 +229,32 @@ def test_a_slow_matching_stage_never_makes_the_fetcher_drop_items(app_context: A
                 thread.join(10)
     assert app_context.post_store.count() == 60
     assert app_context.inbox.counts()["pending"] == 0
+
+
+def test_partners_push_posts_with_a_token(app_context: AppContext) -> None:
+    from fastapi.testclient import TestClient
+
+    from kiemchung.web.app import create_app
+
+    organisation = app_context.organisations.ensure("Đối tác")
+    _, token = app_context.tokens.create(organisation.id, "doi-tac", "partner")
+    client = TestClient(create_app(app_context.settings, app_context))
+    posts = [
+        {"id": "d1", "text": "Giá điện tăng 20 phần trăm từ tháng sau.", "url": "https://x.example/1"},
+        {"id": "d2"},
+        {"id": "d3", "text": "Tin thứ ba về giá xăng.", "published": "hôm qua"},
+    ]
+    body = {"posts": posts}
+    assert client.post("/api/v1/posts", json=body).status_code == 401
+    assert client.post("/api/v1/posts", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    answer = client.post("/api/v1/posts", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 202
+    assert answer.json()["accepted"] == 1 and [r["index"] for r in answer.json()["rejected"]] == [1, 2]
+    again = client.post("/api/v1/posts", json=body, headers={"Authorization": f"Bearer {token}"}).json()
+    assert (again["accepted"], again["seen_before"]) == (0, 1)
+    app_context.monitor.drain()
+    stored = app_context.post_store.get("d1")
+    assert stored is not None and stored.url == "https://x.example/1"
+    source = app_context.source_store.find("push:Đối tác")
+    assert source.items_total == 1 and source.last_success_at is not None
+    client.close()
