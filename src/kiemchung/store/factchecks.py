@@ -108,6 +108,15 @@ class FactCheckStore:
                     found[row.id] = _from_row(row)
         return found
 
+    def published_here(self, organisation_id: int | None = None, limit: int = 1000) -> list[FactCheck]:
+        """Fact-checks published with the workbench (ids kc-…), newest first; one organisation's if given."""
+        query = select(factchecks).where(factchecks.c.id.like("kc-%"))
+        if organisation_id is not None:
+            query = query.where(factchecks.c.organisation_id == organisation_id)
+        with self.database.read() as connection:
+            rows = connection.execute(query.order_by(factchecks.c.updated_at.desc()).limit(limit)).all()
+        return [_from_row(r) for r in rows]
+
     def organisation_of(self, factcheck_id: str) -> int | None:
         with self.database.read() as connection:
             value = connection.execute(

@@ -105,12 +105,7 @@ def feed(request: Request, context: ContextDep) -> Response:
 def claimreviews(context: ContextDep, organisation: int | None = None) -> JSONResponse:
     """Published fact-checks as a list of schema.org ClaimReview objects: what other organisations
     subscribe to. `organisation` limits it to one organisation's own publications."""
-    items = [
-        factcheck_to_claimreview(fc)
-        for fc in context.factcheck_store.iter_all()
-        if fc.id.startswith("kc-")
-        and (organisation is None or context.factcheck_store.organisation_of(fc.id) == organisation)
-    ]
+    items = [factcheck_to_claimreview(fc) for fc in context.factcheck_store.published_here(organisation)]
     return JSONResponse(items, headers={"Cache-Control": "public, max-age=60"})
 
 
