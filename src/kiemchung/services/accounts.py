@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +25,34 @@ INVITE_DAYS = 7
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("timing equaliser: unknown e-mails cost as much as wrong passwords")
+
+
+class SignInThrottle:
+    """After MAX_FAILURES wrong passwords for one e-mail within WINDOW_S, sign-in waits WINDOW_S (per process)."""
+
+    MAX_FAILURES = 5
+    WINDOW_S = 900.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        with self._lock:
+            recent = [t for t in self._failures.get(key, []) if self._clock() - t < self.WINDOW_S]
+            self._failures[key] = recent
+        if len(recent) >= self.MAX_FAILURES:
+            wait = int(self.WINDOW_S - (self._clock() - recent[0])) + 1
+            raise AuthenticationError(f"too many wrong passwords for this e-mail: try again in {wait // 60 + 1} min")
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._failures.setdefault(key, []).append(self._clock())
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,7 @@ class AccountService:
         self.store = store
         self.tokens = tokens
         self.orgs = orgs
+        self.throttle = SignInThrottle()
 
     # -- people -----------------------------------------------------------------------------------------
 
@@ -68,13 +100,17 @@ class AccountService:
         return user
 
     def sign_in(self, email: str, password: str) -> SignedIn:
-        user = self.store.user_by_email(email.strip().lower())
+        key = email.strip().lower()
+        self.throttle.check(key)
+        user = self.store.user_by_email(key)
         try:
             _HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             user = None
         if user is None or not user.active:
+            self.throttle.failed(key)
             raise AuthenticationError("wrong e-mail or password")
+        self.throttle.succeeded(key)
         secret = secrets.token_urlsafe(32)
         self.store.add_session(
             secret, user.id, secrets.token_urlsafe(32), datetime.now(UTC) + timedelta(days=SESSION_DAYS)
