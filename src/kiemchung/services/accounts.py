@@ -96,7 +96,8 @@ class AccountService:
         org = self.orgs.ensure(organisation)
         user = self.store.add_user(org.id, _check_email(email), display_name.strip() or email, role,
                                    _HASHER.hash(password))  # fmt: skip
-        self._audit(None, "user.create", "user", user.id, email=user.email, role=role)
+        system = Actor("system", org.id, name="command line")  # shown in the organisation's audit log
+        self._audit(system, "user.create", "user", user.id, email=user.email, role=role)
         return user
 
     def sign_in(self, email: str, password: str) -> SignedIn:

@@ -100,6 +100,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "dismissed": "Bỏ qua", "dismiss": "Bỏ qua", "reopen": "Mở lại", "start": "Bắt đầu xử lý",
         "token_shown_once": "Khóa chỉ hiện một lần — hãy lưu lại ngay:", "invite_link": "Gửi đường dẫn mời này:",
         "archived": "đã lưu bản sao", "not_archived": "không lưu được bản sao", "cites": "dẫn chứng",
+        "sort_recent": "Mới cập nhật", "sort_oldest": "Phát hiện sớm nhất", "sort_priority": "Ưu tiên cao", "sort_spread": "Lan truyền rộng",
     },
     "en": {
         "sign_in": "Sign in", "sign_out": "Sign out", "email": "E-mail", "password": "Password",
@@ -130,6 +131,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "reopen": "Reopen", "start": "Start", "token_shown_once": "The token is shown once — save it now:",
         "invite_link": "Send this invitation link:", "archived": "archived", "not_archived": "not archived",
         "cites": "cites",
+        "sort_recent": "Recently updated", "sort_oldest": "Detected first", "sort_priority": "Highest priority", "sort_spread": "Widest spread",
     },
 }  # fmt: skip
 for _language, _strings in WORKBENCH_STRINGS.items():
