@@ -258,3 +258,26 @@ def test_partners_push_posts_with_a_token(app_context: AppContext) -> None:
     source = app_context.source_store.find("push:Đối tác")
     assert source.items_total == 1 and source.last_success_at is not None
     client.close()
+
+
+def test_an_item_that_breaks_processing_is_set_aside_and_the_rest_flows(app_context: AppContext) -> None:
+    processor = app_context.processor
+    real_score = processor.checkworthiness.score
+
+    def fragile(sentence: str) -> float:
+        if "GÂY LỖI" in sentence:
+            raise RuntimeError("a bug met an unexpected sentence")
+        return real_score(sentence)
+
+    processor.checkworthiness.score = fragile  # type: ignore[method-assign]
+    try:
+        _push(app_context, "partner", [("ok-1", "Giá điện tăng 5 phần trăm."), ("bad", "Câu này GÂY LỖI."),
+                                       ("ok-2", "Giá xăng giảm 300 đồng.")])  # fmt: skip
+        app_context.monitor.drain()
+    finally:
+        processor.checkworthiness.score = real_score  # type: ignore[method-assign]
+    assert app_context.post_store.get("ok-1") and app_context.post_store.get("ok-2")
+    assert app_context.post_store.get("bad") is None
+    assert app_context.inbox.counts()["pending"] == 0
+    [(key, reason)] = app_context.inbox.rejected()
+    assert key == "bad" and reason == "processing failed: RuntimeError: a bug met an unexpected sentence"

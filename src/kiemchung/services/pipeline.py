@@ -143,14 +143,39 @@ class Processor:
     # -- one batch --------------------------------------------------------------------------------------
 
     def process_batch(self, limit: int = 32) -> BatchReport:
+        """Process up to `limit` pending items. A batch that fails is retried item by item, and an item that
+        fails on its own is settled as rejected with the error: one bad item never blocks the inbox."""
         if not self._loaded:
             self.load()
         with self._clock("read inbox"):
             entries = self.inbox.pending(limit)
-            report = BatchReport(taken=len(entries))
             if not entries:
-                return report
+                return BatchReport()
             sources = {s.id: s for s in self.sources.all()}
+        try:
+            return self._process(entries, sources)
+        except Exception:  # noqa: BLE001 - isolate the item at fault, keep the rest flowing
+            self.load()  # the in-memory indexes may have seen posts that were not stored
+            if len(entries) > 1:
+                report = BatchReport()
+                for entry in entries:
+                    report.add(self._process_alone(entry, sources))
+                return report
+            return self._process_alone(entries[0], sources)
+
+    def _process_alone(self, entry: InboxEntry, sources: dict[int, Source]) -> BatchReport:
+        try:
+            return self._process([entry], sources)
+        except Exception as exc:  # noqa: BLE001 - see process_batch
+            self.load()
+            log.exception("inbox item %s (source %s) could not be processed", entry.id, entry.source_id)
+            with self.database.write() as connection:
+                InboxStore.settle(connection, entry.id, "rejected", None,
+                                  f"processing failed: {type(exc).__name__}: {exc}"[:2000])  # fmt: skip
+            return BatchReport(taken=1, rejected=1)
+
+    def _process(self, entries: list[InboxEntry], sources: dict[int, Source]) -> BatchReport:
+        report = BatchReport(taken=len(entries))
         with self._clock("normalise"):
             work = [self._prepare(entry, sources[entry.source_id]) for entry in entries]
         with self._clock("de-duplicate"):
@@ -159,22 +184,18 @@ class Processor:
             self._claims(work, report)
         with self._clock("match + alerts"):
             new_alerts = self._match(work, report)
-        try:
-            with self._clock("store"), self.database.write() as connection:
-                for item in work:
-                    if item.post is not None:
-                        PostStore.insert(connection, item.post)
-                    InboxStore.settle(
-                        connection,
-                        item.entry.id,
-                        item.state,
-                        item.post.id if item.post else item.reason_post,
-                        item.reason,
-                    )
-                report.alerts = AlertStore.add(connection, new_alerts)
-        except Exception:
-            self._loaded = False  # the in-memory indexes saw posts that were not stored
-            raise
+        with self._clock("store"), self.database.write() as connection:
+            for item in work:
+                if item.post is not None:
+                    PostStore.insert(connection, item.post)
+                InboxStore.settle(
+                    connection,
+                    item.entry.id,
+                    item.state,
+                    item.post.id if item.post else item.reason_post,
+                    item.reason,
+                )
+            report.alerts = AlertStore.add(connection, new_alerts)
         for item in work:
             if item.post is not None:
                 self.copies.add(item.post.id, Fingerprint.from_bytes(item.post.fingerprint))
