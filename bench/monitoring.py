@@ -1,13 +1,15 @@
 """Monitoring benchmarks: copy detection, check-worthiness, and a news stream ingested end to end.
 
     python bench/monitoring.py                      # all three sections
-    python bench/monitoring.py --only copies        # copies | checkworthiness | stream
+    python bench/monitoring.py --only copies        # copies | spread | checkworthiness | stream
 
 copies           Real news (vietnews test split, benchmark use only, never copied into the repository) spun
                  with the spinner's own tables at 10–50 % of words replaced, and partial copies (three
                  passages amid boilerplate and another article's text); negatives are other articles on the
                  same topic (nearest neighbour by TF-IDF among articles that are not in the index). The
                  index holds the originals and 2,000 other articles, as the pipeline's copy index would.
+spread           The same ViFactCheck claim (as written, spun 30 %, reworded) in three sources must raise a
+                 spread alert; three different claims written from one article (same topic) must not.
 checkworthiness  The labelled set (bench/data/checkworthiness.jsonl), five-fold cross-validated, against the
                  baseline "a sentence with a digit is a claim".
 stream           News articles served by a local HTTP server as RSS feeds (teasers) and article pages,
@@ -29,7 +31,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -232,6 +234,42 @@ def _prf(
     }
 
 
+def spread_section(groups_count: int = 400) -> dict[str, dict[str, float]]:
+    """Spreading claims: the same claim (as written, spun 30 %, reworded) in three sources must raise one
+    alert; three different claims written from the same article (same topic) in three sources must not."""
+    from bench.datasets import vifactcheck_statements
+    from kiemchung.monitoring.spread import SpreadWindow
+    from kiemchung.text.variants import reword
+
+    rng = random.Random(9)
+    by_article: dict[str, list[str]] = {}
+    for row in vifactcheck_statements("test"):
+        by_article.setdefault(row["url"], []).append(row["statement"])
+    groups = [sorted(set(s))[:3] for s in by_article.values() if len(set(s)) >= 3][:groups_count]
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    window = SpreadWindow(min_sources=3, window=timedelta(minutes=60))
+    same_alerted = 0
+    for number, statements in enumerate(groups):  # positives: one claim, three sources, three wordings
+        claim = statements[0]
+        versions = [claim, spin(claim, 0.3, rng), reword(claim, rng)]
+        alerts = [window.observe(now, source, f"p{number}-{source}", 0, text)
+                  for source, text in enumerate(versions, start=1)]  # fmt: skip
+        same_alerted += any(alerts)
+    window = SpreadWindow(min_sources=3, window=timedelta(minutes=60))
+    different_alerted = 0
+    for number, statements in enumerate(groups):  # negatives: three claims of one article, three sources
+        alerts = [window.observe(now, source, f"n{number}-{source}", 0, text)
+                  for source, text in enumerate(statements, start=1)]  # fmt: skip
+        different_alerted += any(alerts)
+    return {
+        "same claim in 3 sources (as written, spun 30 %, reworded)": {
+            "groups": len(groups), "alerted": same_alerted, "recall": round(same_alerted / len(groups), 3)},
+        "3 different claims of one article in 3 sources": {
+            "groups": len(groups), "alerted": different_alerted,
+            "false alert rate": round(different_alerted / len(groups), 3)},
+    }  # fmt: skip
+
+
 def checkworthiness_section() -> dict[str, dict[str, float]]:
     sys.path.insert(0, str(ROOT / "scripts"))
     from train_checkworthiness import load, report  # type: ignore[import-not-found]
@@ -396,7 +434,7 @@ def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["copies", "checkworthiness", "stream"])
+    parser.add_argument("--only", choices=["copies", "checkworthiness", "spread", "stream"])
     parser.add_argument("--articles", type=int, default=1000, help="stream: articles in the bulk phase")
     parser.add_argument("--feeds", type=int, default=10)
     parser.add_argument("--archive", type=int, default=10_000)
@@ -407,6 +445,9 @@ def main() -> None:
     if args.only in (None, "copies"):
         figures["copies"] = table = copies_section()
         print_table("Copy detection (spun and partial copies vs same-topic articles)", table)
+    if args.only in (None, "spread"):
+        figures["spread"] = table = spread_section()
+        print_table("Spreading claims (alerts at 3 sources)", table)
     if args.only in (None, "checkworthiness"):
         figures["checkworthiness"] = table = checkworthiness_section()
         print_table("Check-worthiness (5-fold cross-validation)", table)
