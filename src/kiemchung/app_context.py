@@ -131,7 +131,7 @@ class AppContext:
     def monitor(self) -> Monitor:
         return Monitor(
             self.collector, self.processor, self.dispatcher, self.inbox, intake=self.cases.intake,
-            subscriptions=self.subscriptions.refresh_due,
+            subscriptions=self.subscriptions.refresh_due, recalibrate=self.matching.refit_if_reviewed,
         )  # fmt: skip
 
     def close(self) -> None:

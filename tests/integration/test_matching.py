@@ -85,12 +85,18 @@ def test_feedback_is_stored_and_refit_recalibrates(demo: AppContext) -> None:
     stored = service.match_posts([(f"p{i}", text) for i in range(24)], store=True)
     ids = [r.matches[0].match_id for r in stored]
     assert all(isinstance(i, int) for i in ids)
-    for number, match_id in enumerate(ids):
+    for number, match_id in enumerate(ids[:19]):
+        service.feedback(match_id, accepted=number % 3 != 0)
+    assert service.refit_if_reviewed() is None  # the pipeline's hook waits for enough reviews
+    for number, match_id in enumerate(ids[19:], start=19):
         service.feedback(match_id, accepted=number % 3 != 0)
     with pytest.raises(Exception, match="no match"):
         service.feedback(10**9, accepted=True)
+    automatic = service.refit_if_reviewed()
+    assert automatic is not None and automatic.reviewed == 24
+    assert service.refit_if_reviewed() is None  # nothing new since
     first = service.refit()
-    assert first.reviewed == 24 and service.refit() == first  # reproducible from stored data
+    assert first.reviewed == 24 and service.refit() == first == automatic  # reproducible from stored data
     assert service.recalibration_path.exists()
 
 

@@ -24,7 +24,10 @@ MAX_TEXT_BYTES = 1_000_000
 CHECK_EVERY_S = 2.0
 SAVE_EVERY_S = 60
 SUGGESTION_SHARE = 0.5  # a best match scoring at least this share of the threshold is kept for review
-MIN_REPORTED_SCORE = 0.01  # candidates the decision all but rules out are not listed
+MIN_REPORTED_SCORE = 0.01
+REFIT_AFTER = (
+    10  # new reviews that make the pipeline recalibrate  # candidates the decision all but rules out are not listed
+)
 Progress = Callable[[int, int], None]  # (done, total)
 
 
@@ -333,6 +336,17 @@ class MatchService:
     def feedback(self, match_id: int, accepted: bool) -> None:
         if not self.matches.set_feedback(match_id, "accepted" if accepted else "rejected"):
             raise NotFoundError(f"no match with id {match_id}")
+
+    def refit_if_reviewed(self, new_reviews: int = REFIT_AFTER) -> Recalibration | None:
+        """The pipeline's hook: refit when at least `new_reviews` reviews arrived since the last refit."""
+        reviewed = self.matches.reviewed_count()
+        current = Recalibration.load(self.recalibration_path)
+        if reviewed < MIN_FEEDBACK or reviewed - (current.reviewed if current else 0) < new_reviews:
+            return None
+        try:
+            return self.refit()
+        except InputError:  # only accepts or only rejects so far
+            return None
 
     def refit(self) -> Recalibration:
         """Recalibrate from every stored review (deterministic: same reviews, same map)."""

@@ -25,6 +25,7 @@ FETCH_POLL_S = 1.0
 PROCESS_IDLE_S = 0.5
 ALERT_POLL_S = 2.0
 ERROR_PAUSE_S = 2.0
+RECALIBRATE_EVERY_S = 600.0
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Monitor:
         batch: int = BATCH,
         intake: Callable[[], int] | None = None,
         subscriptions: Callable[[], int] | None = None,
+        recalibrate: Callable[[], object] | None = None,
     ) -> None:
         self.collector = collector
         self.processor = processor
@@ -63,6 +65,8 @@ class Monitor:
         self.batch = batch
         self.intake = intake or (lambda: 0)  # puts new suggestions and spreading claims into the queue
         self.subscriptions = subscriptions or (lambda: 0)  # other organisations' fact-checks, hourly
+        self.recalibrate = recalibrate or (lambda: None)  # reviewers' verdicts on suggestions → calibration
+        self._recalibrated = 0.0
         self.status = MonitorStatus()
         self._lock = threading.Lock()
 
@@ -133,6 +137,10 @@ class Monitor:
         return report.taken > 0
 
     def _alert_step(self) -> bool:
+        if time.monotonic() - self._recalibrated >= RECALIBRATE_EVERY_S:
+            self._recalibrated = time.monotonic()
+            if self.recalibrate():
+                log.info("matching recalibrated from reviewers' feedback")
         sent = self.dispatcher.deliver_due()
         with self._lock:
             self.status.delivered += sum(sent.values())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from kiemchung.store.database import Database
 from kiemchung.store.schema import matches
@@ -83,6 +83,14 @@ class MatchStore:
                 update(matches).where(matches.c.id == match_id).values(feedback=feedback, reviewed_at=datetime.now(UTC))
             )
         return result.rowcount == 1
+
+    def reviewed_count(self) -> int:
+        with self.database.read() as connection:
+            return int(
+                connection.execute(
+                    select(func.count()).select_from(matches).where(matches.c.feedback.is_not(None))
+                ).scalar_one()
+            )
 
     def reviewed(self) -> list[StoredMatch]:
         """Every match with feedback, oldest first (a refit from them is reproducible)."""
