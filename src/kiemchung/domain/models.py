@@ -66,6 +66,18 @@ def content_hash(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SuggestedMatch:
+    """A post's best match worth a reviewer's look, with what the decision saw (its features feed calibration)."""
+
+    factcheck_id: str
+    query_text: str
+    sentence: str
+    score: float
+    features: dict[str, object]
+    decision: bool
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a listing."""
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from kiemchung.domain.models import FactCheck
+from kiemchung.domain.models import FactCheck, SuggestedMatch
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.matching.decision import ARTIFACT, MIN_FEEDBACK, Decision, Recalibration, fit_recalibration
 from kiemchung.matching.embedders import Embedder, make_embedder
@@ -37,18 +37,6 @@ class MatchOut:
     score: float
     sentence: str
     match_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A best match worth a reviewer's look, with what the decision saw (features feed calibration)."""
-
-    factcheck_id: str
-    query_text: str
-    sentence: str
-    score: float
-    features: dict[str, object]
-    decision: bool
 
 
 @dataclass(frozen=True)
@@ -275,7 +263,7 @@ class MatchService:
 
     def suggestions(
         self, posts: Sequence[tuple[object, str]], top_k: int | None = None
-    ) -> list[tuple[PostResult, Suggestion | None]]:
+    ) -> list[tuple[PostResult, SuggestedMatch | None]]:
         """Match posts and return, with each answer, the suggestion a reviewer should see (not stored here:
         the caller stores it in its own transaction, e.g. with the post it belongs to)."""
         top_k = top_k or self.settings.match_top_k
@@ -314,7 +302,7 @@ class MatchService:
         answer: PostMatch,
         engine: MatchEngine,
         recalibration: Recalibration | None,
-    ) -> tuple[PostResult, Suggestion | None]:
+    ) -> tuple[PostResult, SuggestedMatch | None]:
         scored = [
             (item, round(recalibration.apply(item.score, item.kind), 4) if recalibration else item.score)
             for item in answer.matches
@@ -325,7 +313,7 @@ class MatchService:
         suggestion = None
         if scored and scored[0][1] >= SUGGESTION_SHARE * engine.threshold(scored[0][0].kind):
             item = scored[0][0]
-            suggestion = Suggestion(
+            suggestion = SuggestedMatch(
                 item.factcheck_id, text, item.sentence, item.score, {**item.features, "kind": item.kind}, matched
             )
         out = [MatchOut(item.factcheck_id, score, item.sentence) for item, score in scored]

@@ -34,7 +34,7 @@ from kiemchung.store.alerts import AlertStore, NewAlert
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.inbox import InboxEntry, InboxStore
-from kiemchung.store.posts import NewClaim, NewMatch, NewPost, PostStore
+from kiemchung.store.posts import NewClaim, NewPost, PostStore
 from kiemchung.store.schema import claims, posts
 from kiemchung.store.sources import SourceStore
 from kiemchung.text.fingerprint import Fingerprint, fingerprint
@@ -321,7 +321,7 @@ class Processor:
             assert w.post is not None
             if suggestion is None:
                 continue
-            w.post = _replace(w.post, matches=[NewMatch(**suggestion.__dict__)])
+            w.post = _replace(w.post, matches=[suggestion])
             if result.matched:
                 report.matched += 1
                 matched_sentences.setdefault(w.post.id, set()).add(result.matches[0].sentence)

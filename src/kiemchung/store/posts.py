@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from kiemchung.domain.models import SuggestedMatch
 from kiemchung.store.database import Database, aware
 from kiemchung.store.schema import claims, matches, post_fingerprints, posts
 
@@ -18,16 +19,6 @@ class NewClaim:
     position: int
     text: str
     checkworthiness: float
-
-
-@dataclass(frozen=True)
-class NewMatch:
-    factcheck_id: str
-    query_text: str
-    sentence: str
-    score: float
-    features: dict[str, object]
-    decision: bool
 
 
 @dataclass(frozen=True)
@@ -45,7 +36,7 @@ class NewPost:
     copy_similarity: float | None
     fingerprint: bytes
     claims: Sequence[NewClaim] = ()
-    matches: Sequence[NewMatch] = field(default_factory=list)
+    matches: Sequence[SuggestedMatch] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
