@@ -11,7 +11,7 @@ import click
 from tqdm import tqdm
 
 from kiemchung.cli.base import app_of, cli, require_database
-from kiemchung.services.lines import LineError, decoded_lines, load_json_line
+from kiemchung.ingest.lines import LineError, decoded_lines, load_json_line
 
 
 def _progress_bar(description: str) -> tuple[tqdm, Callable[[int, int], None]]:

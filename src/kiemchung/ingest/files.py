@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kiemchung.ingest.items import Item, cut_text, parse_published
-from kiemchung.services.lines import LineError, decoded_lines, load_json_line
+from kiemchung.ingest.lines import LineError, decoded_lines, load_json_line
 
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".csv")
 MAX_ID_CHARS = 255

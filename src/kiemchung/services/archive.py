@@ -23,7 +23,7 @@ from kiemchung.domain.claimreview import (
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.records import InvalidRecord, factcheck_from_record, factcheck_to_record
 from kiemchung.errors import InputError, RecordError
-from kiemchung.services.lines import LineError, decoded_lines, load_json_line
+from kiemchung.ingest.lines import LineError, decoded_lines, load_json_line
 from kiemchung.store.factchecks import FactCheckStore
 
 FORMATS = ("auto", "jsonl", "csv", "claimreview", "html")

@@ -23,8 +23,8 @@ from kiemchung.ingest.files import dropped_files, read_records
 from kiemchung.ingest.html import Article, extract_article
 from kiemchung.ingest.http import Fetcher, FetchError, FetchPolicy
 from kiemchung.ingest.items import Item, canonical_url
+from kiemchung.ingest.lines import LineError
 from kiemchung.ingest.sitemaps import SitemapEntry, parse_sitemap
-from kiemchung.services.lines import LineError
 from kiemchung.settings import Settings
 from kiemchung.store.database import Database
 from kiemchung.store.inbox import InboxStore

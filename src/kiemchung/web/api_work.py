@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, TRIAGE, Actor
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.ingest.files import record_item
-from kiemchung.services.lines import LineError
+from kiemchung.ingest.lines import LineError
 from kiemchung.store.cases import CaseFilter
 from kiemchung.store.sources import SourceStore
 from kiemchung.web.auth import needs
