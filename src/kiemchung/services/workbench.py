@@ -164,6 +164,11 @@ class CaseService:
         actor.require(READ)
         return self.store.get(case_id)
 
+    def pending_matches(self, actor: Actor, case_ids: list[int]) -> dict[int, int]:
+        """Each case's first suggested match nobody has reviewed yet (for one-click triage in the queue)."""
+        actor.require(READ)
+        return self.store.first_unreviewed_matches(case_ids)
+
     # -- triage -----------------------------------------------------------------------------------------
 
     def review_match(self, actor: Actor, match_id: int, accepted: bool) -> None:
@@ -214,7 +219,6 @@ class CaseService:
         if not body or len(body) > MAX_COMMENT:
             raise InputError(f"a comment needs 1 to {MAX_COMMENT:,} characters")
         self.store.get(case_id, details=False)
-        assert actor.user_id is not None or actor.token_id is not None
         with self.database.write() as connection:
             comment_id = CaseStore.add_comment(connection, case_id, self._person(actor), body)
             CaseStore.change(connection, case_id, None)
@@ -314,7 +318,7 @@ class CaseService:
     ) -> Case:  # fmt: skip
         actor.require(TRIAGE)
         case = self.store.get(case_id)
-        if case.status in {"published", "dismissed"} and case.status != "published":
+        if case.status == "dismissed":
             raise InputError("reopen the case before drafting a verdict")
         if rating not in self.scale.labels and rating not in self.scale.english:
             raise InputError(f"rating must be one of {', '.join(self.scale.labels)}")
@@ -438,6 +442,3 @@ def _topic(value: str | None) -> str | None:
     if len(value) > 100:
         raise InputError("a topic has at most 100 characters")
     return value or None
-
-
-__all__ = ["CaseService", "Published", "parse_rebuttal", "NotFoundError"]

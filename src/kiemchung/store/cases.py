@@ -199,6 +199,18 @@ class CaseStore:
                             for e in proofs]}
         )  # fmt: skip
 
+    def first_unreviewed_matches(self, case_ids: list[int]) -> dict[int, int]:
+        if not case_ids:
+            return {}
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(case_items.c.case_id, func.min(case_items.c.match_id).label("match_id"))
+                .join(matches, matches.c.id == case_items.c.match_id)
+                .where(case_items.c.case_id.in_(case_ids), matches.c.feedback.is_(None))
+                .group_by(case_items.c.case_id)
+            ).all()
+        return {r.case_id: r.match_id for r in rows}
+
     def topics(self) -> list[str]:
         with self.database.read() as connection:
             rows = connection.execute(select(cases.c.topic).where(cases.c.topic.is_not(None)).distinct()).all()

@@ -127,13 +127,7 @@ def queue(request: Request, actor: Reader, context: ContextDep) -> Response:
     )  # fmt: skip
     context.cases.intake()
     cases, total = context.cases.queue(actor, filters)
-    pending = {}
-    for case in cases:
-        if case.status in {"new", "in_progress"}:
-            detailed = context.case_store.get(case.id)
-            first = next((i.match_id for i in detailed.items if i.match_id and not i.feedback), None)
-            if first:
-                pending[case.id] = first
+    pending = context.cases.pending_matches(actor, [c.id for c in cases if c.status in {"new", "in_progress"}])
     return render(request, "queue.html", cases=cases, total=total, f=filters, statuses=STATUSES,
                   sources=context.sources.all(), topics=context.case_store.topics(), pending_matches=pending,
                   message=p.get("msg"))  # fmt: skip
