@@ -267,7 +267,7 @@ class Processor:
                     best = best_local
                 if best:
                     copy_of, similarity = best.post_id, best.similarity
-            w.post = _replace(post, fingerprint=print_.to_bytes(), copy_of=copy_of, copy_similarity=similarity)
+            w.post = replace(post, fingerprint=print_.to_bytes(), copy_of=copy_of, copy_similarity=similarity)
             report.copies += copy_of is not None
             local.add(post.id, print_)
             batch_ids.add(post.id)
@@ -295,7 +295,7 @@ class Processor:
             scored = [(i, s, self.checkworthiness.score(s)) for i, s in enumerate(sentences)]
             w.sentences = scored
             report.sentences += len(scored)
-            w.post = _replace(post, claims=[NewClaim(i, s[:5000], score) for i, s, score in scored])
+            w.post = replace(post, claims=[NewClaim(i, s[:5000], score) for i, s, score in scored])
 
     def _match(self, work: Sequence[_Work], report: BatchReport) -> list[NewAlert]:
         queries: list[tuple[object, str]] = []
@@ -321,7 +321,7 @@ class Processor:
             assert w.post is not None
             if suggestion is None:
                 continue
-            w.post = _replace(w.post, matches=[suggestion])
+            w.post = replace(w.post, matches=[suggestion])
             if result.matched:
                 report.matched += 1
                 matched_sentences.setdefault(w.post.id, set()).add(result.matches[0].sentence)
@@ -348,7 +348,3 @@ class Processor:
                     alerts.append(NewAlert("spread", f"spread:{spreading.key}", spreading.post_id, None,
                                            spreading.sentence, score, spreading.source_count))  # fmt: skip
         return alerts
-
-
-def _replace(post: NewPost, **changes: object) -> NewPost:
-    return replace(post, **changes)  # type: ignore[arg-type]

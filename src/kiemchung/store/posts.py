@@ -117,9 +117,11 @@ class PostStore:
                 )  # fmt: skip
             )
 
-    def existing(self, connection: Connection, ids: Sequence[str], urls: Sequence[str], hashes: Sequence[str]) -> Any:
+    def existing(
+        self, connection: Connection, ids: Sequence[str], urls: Sequence[str], hashes: Sequence[str]
+    ) -> tuple[set[str], dict[str, str], dict[str, str]]:
         """Which of these ids, canonical URLs and content hashes are stored already (id of the holder)."""
-        found_ids = set()
+        found_ids: set[str] = set()
         by_url: dict[str, str] = {}
         by_hash: dict[str, str] = {}
         if ids:
