@@ -253,12 +253,9 @@ class MatchService:
                 valid.append((position, check_text(text)))
             except InputError as exc:
                 results[position] = PostResult(post_id, False, error=str(exc))
-        engine = self.engine(options)
-        recalibration = Recalibration.load(self.recalibration_path)
-        with self._lock:
-            answers = engine.match_many([text for _, text in valid], top_k)
-        for (position, text), answer in zip(valid, answers, strict=True):
-            results[position] = self._result(posts[position][0], text, answer, engine, recalibration, store)
+        scored = self._match_scored([(posts[position][0], text) for position, text in valid], top_k, options)
+        for (position, _text), (result, suggestion) in zip(valid, scored, strict=True):
+            results[position] = self._stored(result, suggestion) if store else result
         return [r for r in results if r is not None]
 
     def suggestions(
@@ -266,8 +263,13 @@ class MatchService:
     ) -> list[tuple[PostResult, SuggestedMatch | None]]:
         """Match posts and return, with each answer, the suggestion a reviewer should see (not stored here:
         the caller stores it in its own transaction, e.g. with the post it belongs to)."""
-        top_k = top_k or self.settings.match_top_k
-        engine = self.engine()
+        return self._match_scored(posts, top_k or self.settings.match_top_k)
+
+    def _match_scored(
+        self, posts: Sequence[tuple[object, str]], top_k: int, options: MatchOptions | None = None
+    ) -> list[tuple[PostResult, SuggestedMatch | None]]:
+        """The one matching path: engine, recalibrated scores, the decision and the suggestion per post."""
+        engine = self.engine(options)
         recalibration = Recalibration.load(self.recalibration_path)
         with self._lock:
             answers = engine.match_many([text for _, text in posts], top_k)
@@ -276,20 +278,12 @@ class MatchService:
             for (post_id, text), answer in zip(posts, answers, strict=True)
         ]
 
-    def _result(
-        self,
-        post_id: object,
-        text: str,
-        answer: PostMatch,
-        engine: MatchEngine,
-        recalibration: Recalibration | None,
-        store: bool,
-    ) -> PostResult:
-        result, suggestion = self._scored(post_id, text, answer, engine, recalibration)
-        if not store or suggestion is None:
+    def _stored(self, result: PostResult, suggestion: SuggestedMatch | None) -> PostResult:
+        """Store the suggestion for review (its own transaction) and give the answer its match_id."""
+        if suggestion is None:
             return result
         match_id = self.matches.add(
-            suggestion.factcheck_id, text, suggestion.sentence, suggestion.score, suggestion.features,
+            suggestion.factcheck_id, suggestion.query_text, suggestion.sentence, suggestion.score, suggestion.features,
             suggestion.decision,
         )  # fmt: skip
         first = replace(result.matches[0], match_id=match_id)
