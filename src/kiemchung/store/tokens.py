@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 
 from kiemchung.errors import NotFoundError
-from kiemchung.store.database import Database
+from kiemchung.store.database import Database, aware
 from kiemchung.store.schema import api_tokens
 
 PREFIX = "kc_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,11 @@ class TokenStore:
             ).first()
         if row is None:
             return None
-        with self.database.write() as connection:
-            connection.execute(
-                update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=datetime.now(UTC))
-            )
+        now = datetime.now(UTC)
+        last = aware(row.last_used_at)
+        if last is None or now - last >= LAST_USED_RESOLUTION:  # not a write on every API request
+            with self.database.write() as connection:
+                connection.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now))
         return _from_row(row)
 
     def all(self, organisation_id: int | None = None) -> list[ApiToken]:
