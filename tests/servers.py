@@ -18,6 +18,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     etag: str | None = None  # answer 304 when the client sends this ETag back
+    drip_s: float = 0.0  # send the answer one byte every drip_s seconds: all of it, or only the body
+    drip_body_only: bool = False
 
 
 @dataclass
@@ -73,6 +75,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if route.drip_s:
+                self._drip(route)
+                return
             self.send_response(route.status)
             headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
             if route.etag:
@@ -84,6 +89,19 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             with suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(route.body)
 
+        def _drip(self, route: Route) -> None:
+            head = f"HTTP/1.1 {route.status} OK\r\nContent-Length: {len(route.body)}\r\n"
+            head += "".join(f"{name}: {value}\r\n" for name, value in route.headers.items())
+            answer = (head + "\r\n").encode() + route.body
+            start = len(answer) - len(route.body) if route.drip_body_only else 0
+            with suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(answer[:start])
+                for index in range(start, len(answer)):
+                    self.wfile.write(answer[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(route.drip_s)
+            self.close_connection = True
+
         do_GET = _serve
         do_POST = _serve
 
@@ -91,9 +109,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_site(site: Site | None = None) -> Iterator[Site]:
+def serve_site(site: Site | None = None, host: str = "127.0.0.1") -> Iterator[Site]:
+    """A site on a loopback address (127.0.0.1 unless told: any 127.x.y.z is loopback on Linux)."""
     site = site or Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    server = ThreadingHTTPServer((host, 0), _handler(site))
     server.daemon_threads = True
     site.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -47,7 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, AppC
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = load_settings(environ={}, data_dir=tmp_path_factory.mktemp("browser") / "data", embedder="hashing",
-                             public_url=f"http://127.0.0.1:{port}", background_embedding=False)  # fmt: skip
+                             public_url=f"http://127.0.0.1:{port}", background_embedding=False,
+                             fetch_allow_networks="127.0.0.0/8")  # fmt: skip
     context = AppContext(settings)
     context.database.migrate()
     set_up_demo(context)

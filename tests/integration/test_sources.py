@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +13,9 @@ import pytest
 
 from kiemchung.app_context import AppContext
 from kiemchung.ingest.http import Fetcher, FetchPolicy
-from kiemchung.services.collect import Collector
+from kiemchung.services.collect import Collector, CollectReport
 from kiemchung.settings import Settings
+from tests.conftest import LOOPBACK
 from tests.servers import Route, Site, article_page, rss, serve_site
 
 PARAGRAPHS = [
@@ -28,7 +31,7 @@ _FETCHERS: list[Fetcher] = []
 
 def _collector(app: AppContext, **policy: object) -> Collector:
     fetcher = Fetcher(FetchPolicy(**{"timeout_s": 2.0, "host_interval_s": 0.0, "retries": 1, "backoff_s": 0.05,
-                                     **policy}))  # type: ignore[arg-type]  # fmt: skip
+                                     "allow_networks": (LOOPBACK,), **policy}))  # type: ignore[arg-type]  # fmt: skip
     _FETCHERS.append(fetcher)
     return Collector(app.database, app.source_store, app.inbox, fetcher)
 
@@ -155,7 +158,7 @@ def test_robots_txt_is_obeyed(app_context: AppContext, site: Site) -> None:
 
 def test_requests_to_one_host_are_spaced(app_context: AppContext, site: Site) -> None:
     site.routes["/p"] = Route(article_page("P", PARAGRAPHS))
-    fetcher = Fetcher(FetchPolicy(host_interval_s=0.3, obey_robots=False))
+    fetcher = Fetcher(FetchPolicy(host_interval_s=0.3, obey_robots=False, allow_networks=(LOOPBACK,)))
     _FETCHERS.append(fetcher)
     for _ in range(3):
         fetcher.get(site.url("/p"))
@@ -246,7 +249,8 @@ def test_one_failing_source_does_not_stop_the_others(app_context: AppContext, si
     site.routes["/bad"] = Route(b"oops", status=500)
     app_context.sources.add("feed", "bad", site.url("/bad"))
     app_context.sources.add("feed", "good", site.url("/good"))
-    app_context.monitor.collector.fetcher.policy = FetchPolicy(retries=0, host_interval_s=0.0)
+    fetcher = app_context.monitor.collector.fetcher
+    fetcher.policy = dataclasses.replace(fetcher.policy, retries=0, host_interval_s=0.0)
     status = app_context.monitor.run_once()
     lines = {r.source: r.line() for r in status.last_collect}
     assert "ERROR HTTP 500" in lines["bad"] and "1 new" in lines["good"]
@@ -278,3 +282,26 @@ def test_health_as_json_in_the_cli_shape(app_context: AppContext, site: Site) ->
     health = app_context.source_store.get(source.id)
     assert json.loads(json.dumps({"error": health.last_error})) == {"error": "HTTP 500 from " + site.url("/rss")}
     assert time.time() > 0
+
+
+def test_a_slow_source_does_not_hold_up_the_others(app_context: AppContext) -> None:
+    """The dripping source is cut at its deadline; meanwhile the fast one is collected (sources side by side)."""
+    with serve_site() as slow_site, serve_site() as fast_site:
+        slow_site.routes["/rss"] = Route(rss([{"title": "Chậm", "link": slow_site.url("/c"), "description": "x"}]),
+                                         drip_s=0.1)  # fmt: skip
+        fast_site.routes["/rss"] = Route(rss([{"title": "Nhanh", "link": fast_site.url("/n"),
+                                               "description": " ".join(PARAGRAPHS)}]))  # fmt: skip
+        app_context.sources.add("feed", "slow", slow_site.url("/rss"))  # due first
+        fast = app_context.sources.add("feed", "fast", fast_site.url("/rss"))
+        collector = _collector(app_context, timeout_s=3.0, retries=0)
+        reports: list[CollectReport] = []
+        collecting = threading.Thread(target=lambda: reports.extend(collector.collect_due()))
+        collecting.start()
+        waited = time.monotonic()
+        while app_context.source_store.get(fast.id).last_success_at is None and time.monotonic() - waited < 2.5:
+            time.sleep(0.05)
+        fast_done_while_slow_runs = collecting.is_alive()
+        collecting.join(10)
+    assert app_context.source_store.get(fast.id).items_total == 1 and fast_done_while_slow_runs
+    lines = {r.source: r.line() for r in reports}
+    assert lines["fast"] == "fast: 1 new, 0 seen before" and "timed out after 3 s" in lines["slow"]

@@ -1,5 +1,18 @@
-"""A polite HTTP client: robots.txt, one request at a time per host with a pause between, timeouts,
-conditional GET, a size cap, bounded redirects and retries with back-off."""
+"""A polite and guarded HTTP client: robots.txt, one request at a time per host with a pause between,
+conditional GET, a size cap, bounded redirects and retries with back-off.
+
+Guarded, because what it fetches (sources, links in feeds, evidence URLs, subscriptions) is chosen by
+people and by other sites. Every request, robots.txt included, runs under one wall-clock deadline
+(`FetchPolicy.timeout_s`: connect, every redirect hop and the whole body), and connects only to public
+addresses or to the networks in `FetchPolicy.allow_networks` — checked on the connected peer address
+after DNS, on every redirect hop: httpcore's network backend is replaced by one that resolves the name
+itself, connects by IP only to permitted addresses and checks the socket's peer before a byte is sent,
+while TLS (SNI, certificate) and the Host header keep the name (`ingest/transport.py` says why this way,
+and `ingest/addresses.py` which addresses are refused). URLs with
+credentials are refused, on the first request and on every hop. Proxies from the environment are
+ignored: a proxy would connect on our behalf, past the check. A request that ran out of time is not
+retried (the source backs off instead).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +26,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from kiemchung import __version__
+from kiemchung.ingest.addresses import AddressPolicy, parse_networks
+from kiemchung.ingest.transport import AddressRefused, GuardedTransport, fetch_deadline, time_left
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 ROBOTS_TTL_S = 3600.0
@@ -38,7 +53,7 @@ class Response:
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    timeout_s: float = 20.0
+    timeout_s: float = 20.0  # one deadline per request: connect, redirects and the whole body
     max_bytes: int = 5_000_000
     host_interval_s: float = 1.0
     retries: int = 2
@@ -46,6 +61,7 @@ class FetchPolicy:
     max_redirects: int = 5
     user_agent: str = f"kiemchung/{__version__} (+https://github.com/kiemchung)"
     obey_robots: bool = True
+    allow_networks: tuple[str, ...] = ()  # CIDRs fetched although not public (an intranet; loopback in tests)
 
 
 class Fetcher:
@@ -55,13 +71,17 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`transport` replaces the guarded one (a test double); the address policy is fixed here."""
         self.policy = policy or FetchPolicy()
+        addresses = AddressPolicy(parse_networks(",".join(self.policy.allow_networks)))
         self._client = httpx.Client(
             timeout=self.policy.timeout_s,
             follow_redirects=True,
             max_redirects=self.policy.max_redirects,
             headers={"User-Agent": self.policy.user_agent},
-            transport=transport,
+            transport=transport or GuardedTransport(addresses),
+            trust_env=False,
+            event_hooks={"request": [_refuse_credentials]},
         )
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -74,8 +94,10 @@ class Fetcher:
 
     def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
         parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
+        if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
             raise FetchError(f"not an http(s) URL: {url}")
+        if "@" in parts.netloc:
+            raise FetchError(_CREDENTIALS)
         if self.policy.obey_robots and not self.allowed(url):
             raise FetchError(f"robots.txt of {parts.hostname} disallows {parts.path or '/'}")
         headers = {}
@@ -106,24 +128,32 @@ class Fetcher:
         with self._host_lock(host):
             self._wait_turn(host)
             try:
-                with self._client.stream("GET", url, headers=headers) as response:
-                    content = self._read_capped(response)
-                    return Response(
-                        str(response.url),
-                        response.status_code,
-                        content,
-                        response.headers.get("content-type"),
-                        response.headers.get("etag"),
-                        response.headers.get("last-modified"),
-                    )
+                with fetch_deadline(self.policy.timeout_s):
+                    return self._send(url, headers)
             except httpx.TooManyRedirects:
                 raise FetchError(f"more than {self.policy.max_redirects} redirects (a redirect loop?)") from None
+            except AddressRefused as exc:
+                raise FetchError(str(exc)) from None
             except httpx.TimeoutException:
-                raise _retryable(f"timed out after {self.policy.timeout_s:g} s") from None
+                raise FetchError(f"timed out after {self.policy.timeout_s:g} s") from None
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"not a valid URL: {exc}") from None
             except httpx.TransportError as exc:
                 raise _retryable(f"cannot connect: {type(exc).__name__} {exc}".strip()) from None
             finally:
                 self._last_request[host] = time.monotonic()
+
+    def _send(self, url: str, headers: dict[str, str]) -> Response:
+        with self._client.stream("GET", url, headers=headers) as response:
+            content = self._read_capped(response)
+            return Response(
+                str(response.url),
+                response.status_code,
+                content,
+                response.headers.get("content-type"),
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+            )
 
     def _read_capped(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length")
@@ -131,6 +161,7 @@ class Fetcher:
             raise FetchError(f"larger than {self.policy.max_bytes:,} bytes ({int(declared):,} declared)")
         chunks, size = [], 0
         for chunk in response.iter_bytes():
+            time_left(None, httpx.ReadTimeout)  # also with a transport that does not keep the deadline
             size += len(chunk)
             if size > self.policy.max_bytes:
                 raise FetchError(f"larger than {self.policy.max_bytes:,} bytes")
@@ -169,6 +200,15 @@ class Fetcher:
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(response.content.decode("utf-8", errors="replace").splitlines())
         return parser
+
+
+_CREDENTIALS = "URLs with credentials (user:password@host) are not fetched"
+
+
+def _refuse_credentials(request: httpx.Request) -> None:
+    """Called by httpx before the first request and before every redirect hop."""
+    if request.url.userinfo:
+        raise FetchError(_CREDENTIALS)
 
 
 def _retryable(reason: str) -> FetchError:

@@ -78,7 +78,7 @@ class Monitor:
     def run_once(self, on_progress: Callable[[MonitorStatus], None] | None = None) -> MonitorStatus:
         """Collect every enabled source now, process the whole inbox, send every alert owed."""
         sources = [s for s in self.collector.sources.all() if s.enabled and s.fetched]
-        self._collected([self.collector.collect(source) for source in sources])
+        self._collected(self.collector.collect_all(sources))
         self.drain(on_progress)
         self.status.delivered += sum(self.dispatcher.deliver_due(force=True).values())
         return self.status
