@@ -63,6 +63,8 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> Non
     app.matching.on_imported([])
     for error in report.rejected:
         click.echo(f"rejected {error.describe()}", err=True)
+    for note in report.notes:
+        click.echo(f"note {note.describe()}", err=True)
     click.echo(f"imported {report.imported}, rejected {len(report.rejected)}")
     if not report.ok:
         ctx.exit(1)

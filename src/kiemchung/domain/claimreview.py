@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
 from typing import Any
@@ -79,9 +80,12 @@ def _number(value: Any) -> float | None:
     if value in (None, ""):
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise InvalidRecord(f"rating value {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise InvalidRecord(f"rating value {value!r} is not a finite number")
+    return number
 
 
 def _rating(review_rating: Any) -> Rating:

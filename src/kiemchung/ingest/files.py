@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from kiemchung.domain.imports import is_http_url
 from kiemchung.ingest.items import Item, cut_text, parse_published
 from kiemchung.ingest.lines import LineError, decoded_lines, load_json_line
+from kiemchung.text import strip_controls
 
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".csv")
 MAX_ID_CHARS = 255
@@ -40,8 +42,12 @@ def record_item(record: Any) -> Item:
     published = record.get("published")
     if published and parse_published(published) is None:
         raise LineError(f"published is not an ISO 8601 date: {published!r}")
-    text, note = cut_text(text)
-    return Item(post_id.strip(), text, record.get("url") or None, record.get("title") or None, published, note)
+    url = strip_controls(record.get("url") or "").strip() or None
+    if url is not None and not is_http_url(url):
+        raise LineError(f"url must be an http(s) URL: {url[:100]!r}")
+    text, note = cut_text(strip_controls(text))
+    title = strip_controls(record.get("title") or "") or None
+    return Item(strip_controls(post_id).strip(), text, url, title, published, note)
 
 
 def read_records(stream: IO[bytes], name: str) -> Iterator[tuple[int, Item | LineError]]:

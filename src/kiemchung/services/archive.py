@@ -1,7 +1,10 @@
 """Archive import and export: JSON Lines, CSV, schema.org ClaimReview (JSON-LD or HTML pages).
 
 Input is streamed; every bad line or object is reported with file, line and reason while the good ones
-are imported in batches, each batch in its own transaction.
+are imported in batches, each batch in its own transaction. The archive owns only its own rows: an id in
+the namespaces of fact-checks published here (`kc-`) or of subscriptions (`sub-`) is refused, and so is an
+id someone else owns; fields over their size limits are cut or refused, non-http(s) links dropped, and
+each cut or drop is reported as a note (`domain/imports.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from kiemchung.domain.claimreview import (
     iter_claimreview_objects,
     ld_json_blocks,
 )
+from kiemchung.domain.imports import capped, reserved_id
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.records import InvalidRecord, factcheck_from_record, factcheck_to_record
 from kiemchung.errors import InputError, RecordError
@@ -37,6 +41,7 @@ Parsed = tuple[int, FactCheck | str]
 class ImportReport:
     imported: int = 0
     rejected: list[RecordError] = field(default_factory=list)
+    notes: list[RecordError] = field(default_factory=list)  # imported, but a field was cut or a link dropped
 
     @property
     def ok(self) -> bool:
@@ -195,29 +200,51 @@ def _import_file(
         chosen = fmt if fmt != "auto" else detect_format(path, handle.read(4096))
         handle.seek(0)
         stream = io.BufferedReader(_CountingReader(handle, progress or (lambda _n: None)))
-        batch: list[FactCheck] = []
+        batch: list[tuple[int, FactCheck]] = []
         for line, item in PARSERS[chosen](stream):
-            if isinstance(item, str):
-                report.rejected.append(RecordError(item, source=str(path), line=line))
+            kept = _admit(item, str(path), line, report)
+            if kept is None:
                 continue
-            batch.append(item)
+            batch.append((line, kept))
             if len(batch) >= BATCH_SIZE:
-                _flush(store, batch, report, on_batch)
-        _flush(store, batch, report, on_batch)
+                _flush(store, batch, str(path), report, on_batch)
+        _flush(store, batch, str(path), report, on_batch)
+
+
+def _admit(item: FactCheck | str, source: str, line: int, report: ImportReport) -> FactCheck | None:
+    """The fact-check as the archive may keep it, or None with the reason reported."""
+    try:
+        if isinstance(item, str):
+            raise InvalidRecord(item)
+        if reserved_id(item.id):
+            raise InvalidRecord(f"id {item.id!r}: ids beginning kc- or sub- belong to fact-checks published "
+                                "here and to subscriptions")  # fmt: skip
+        kept, notes = capped(item)
+    except InvalidRecord as exc:
+        report.rejected.append(RecordError(str(exc), source=source, line=line))
+        return None
+    report.notes.extend(RecordError(note, source=source, line=line) for note in notes)
+    return kept
 
 
 def _flush(
     store: FactCheckStore,
-    batch: list[FactCheck],
+    batch: list[tuple[int, FactCheck]],
+    source: str,
     report: ImportReport,
     on_batch: Callable[[list[FactCheck]], None] | None,
 ) -> None:
     if not batch:
         return
-    store.upsert_many(batch)
-    report.imported += len(batch)
-    if on_batch:
-        on_batch(list(batch))
+    refused = set(store.upsert_many([fc for _, fc in batch]))
+    for line, fc in batch:
+        if fc.id in refused:
+            report.rejected.append(RecordError(f"id {fc.id!r} is owned by an organisation or a subscription; "
+                                               "not overwritten", source=source, line=line))  # fmt: skip
+    landed = [fc for _, fc in batch if fc.id not in refused]
+    report.imported += len(landed)
+    if on_batch and landed:
+        on_batch(landed)
     batch.clear()
 
 

@@ -75,22 +75,43 @@ class FactCheckStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def upsert_many(self, items: Sequence[FactCheck]) -> int:
-        """Insert or update (by id) in one transaction: all of the batch lands, or none of it."""
+    def upsert_many(self, items: Sequence[FactCheck]) -> list[str]:
+        """Archive import, in one transaction: insert or update by id every fact-check the archive owns;
+        returns the ids refused because a fact-check published here or a subscription's owns them."""
         if not items:
-            return 0
+            return []
         with self.database.write() as connection:
-            return self.write_many(connection, items)
+            return self.import_many(connection, items, subscription_id=None)
 
     @staticmethod
-    def write_many(connection: Connection, items: Sequence[FactCheck], **extra: Any) -> int:
-        """The upsert, inside the caller's transaction; `extra` columns (organisation_id, version…) too."""
+    def import_many(connection: Connection, items: Sequence[FactCheck], subscription_id: int | None) -> list[str]:
+        """Insert or update (by id) fact-checks imported by a subscription (or, with None, by the archive),
+        inside the caller's transaction. A row owned by anyone else — our organisation's publications,
+        another subscription, the archive — is never updated: its id is returned instead."""
+        unique = {fc.id: fc for fc in items}  # the last one of a repeated id wins
+        owner = _owned_by(subscription_id)
+        refused = set()
+        for start in range(0, len(unique), 500):
+            chunk = list(unique)[start : start + 500]
+            refused |= set(connection.execute(
+                select(factchecks.c.id).where(factchecks.c.id.in_(chunk)).where(~owner)
+            ).scalars())  # fmt: skip
+        kept = [fc for key, fc in unique.items() if key not in refused]
+        if kept:
+            owners = {"organisation_id": None, "subscription_id": subscription_id}
+            FactCheckStore.write_many(connection, kept, only_if=owner, **owners)
+        return sorted(refused)
+
+    @staticmethod
+    def write_many(connection: Connection, items: Sequence[FactCheck], only_if: Any = None, **extra: Any) -> int:
+        """The upsert, inside the caller's transaction; `extra` columns (organisation_id, version…) too. An
+        existing row is updated only where `only_if` (a condition on it) holds."""
         now = datetime.now(UTC)
         unique = {fc.id: fc for fc in items}  # the last one of a repeated id wins
         rows = [{**_row_values(fc, now), **extra} for fc in unique.values()]
         insert = _insert_for(connection)(factchecks)
         updates = {c: insert.excluded[c] for c in rows[0] if c not in {"id", "created_at"}}
-        connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
+        connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updates, where=only_if), rows)
         return len(rows)
 
     def get(self, factcheck_id: str) -> FactCheck | None:
@@ -109,8 +130,13 @@ class FactCheckStore:
         return found
 
     def published_here(self, organisation_id: int | None = None, limit: int = 1000) -> list[FactCheck]:
-        """Fact-checks published with the workbench (ids kc-…), newest first; one organisation's if given."""
-        query = select(factchecks).where(factchecks.c.id.like("kc-%"))
+        """Fact-checks published with the workbench (ids kc-…, owned by an organisation here, never one a
+        subscription imported), newest first; one organisation's if given."""
+        query = select(factchecks).where(
+            factchecks.c.id.like("kc-%"),
+            factchecks.c.organisation_id.is_not(None),
+            factchecks.c.subscription_id.is_(None),
+        )
         if organisation_id is not None:
             query = query.where(factchecks.c.organisation_id == organisation_id)
         with self.database.read() as connection:
@@ -170,10 +196,24 @@ class FactCheckStore:
         return int(row[0]), row[1]
 
 
+def _owned_by(subscription_id: int | None) -> Any:
+    """The rows an import may update: the subscription's own, or (None) the archive's."""
+    archive = factchecks.c.organisation_id.is_(None)
+    if subscription_id is None:
+        return and_(archive, factchecks.c.subscription_id.is_(None))
+    return and_(archive, func.coalesce(factchecks.c.subscription_id, -1) == subscription_id)  # NULL is not ours
+
+
 def _search_condition(query: str) -> Any:
     words = fold_diacritics(normalize_for_matching(query)).split()
     if not words:
         return and_(True)
     return and_(
-        *(or_(factchecks.c.search_text.contains(f" {w}"), factchecks.c.search_text.startswith(w)) for w in words)
+        *(
+            or_(
+                factchecks.c.search_text.contains(f" {w}", autoescape=True),
+                factchecks.c.search_text.startswith(w, autoescape=True),
+            )
+            for w in words
+        )
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,10 +25,12 @@ from kiemchung.errors import (
     KiemchungError,
     NotFoundError,
     PermissionDenied,
+    RateLimited,
     StorageError,
 )
 from kiemchung.settings import Settings
-from kiemchung.web import api, api_work, pages, work_pages
+from kiemchung.text import strip_controls
+from kiemchung.web import account_pages, api, api_work, pages, work_pages
 
 HERE = Path(__file__).parent
 logger = logging.getLogger(__name__)
@@ -53,7 +57,21 @@ def _status_for(exc: KiemchungError) -> int:
         return 422
     if isinstance(exc, StorageError):
         return 503
+    if isinstance(exc, RateLimited):
+        return 429
     return 400
+
+
+def _encodable(value: Any) -> Any:
+    """`value` with every string cleaned of what UTF-8 and JSON readers cannot take (lone surrogates,
+    control characters)."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list):
+        return [_encodable(v) for v in value]
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    return value
 
 
 def _refine_index(context: AppContext, stop: threading.Event) -> None:
@@ -118,8 +136,18 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         status = _status_for(exc)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
-        return work_pages.page_error(request, exc, status)
+            response: Response = JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+        else:
+            response = work_pages.page_error(request, exc, status)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        """FastAPI's 422, with the input it echoes made encodable: a lone surrogate in a JSON body is
+        refused with 422, never turned into a 500 while answering."""
+        return JSONResponse({"detail": _encodable(jsonable_encoder(exc.errors()))}, status_code=422)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Any:
@@ -138,4 +166,5 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(api_work.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(work_pages.router)
+    app.include_router(account_pages.router)
     return app
