@@ -7,6 +7,7 @@
     ├── NotFoundError         a requested object does not exist
     ├── ConflictError         someone else changed the object meanwhile (no lost update)
     ├── AuthenticationError   no valid session or token
+    ├── RateLimited           too many attempts from this client or for this account: wait retry_after s
     ├── PermissionDenied      the actor's role does not allow this
     └── StorageError          the database cannot be reached or is not initialised
 
@@ -62,3 +63,11 @@ class AuthenticationError(KiemchungError):
 
 class PermissionDenied(KiemchungError):
     pass
+
+
+class RateLimited(KiemchungError):
+    """Too many attempts (sign-in throttling); `retry_after` is the wait in whole seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

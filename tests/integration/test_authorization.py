@@ -50,6 +50,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/users"): ADMIN,
     ("POST", "/api/v1/invites"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
+    ("POST", "/api/v1/users/{user_id}/password-reset"): ADMIN,
+    ("POST", "/api/v1/account/password"): READ,  # one's own password (a session, not a token)
     ("GET", "/api/v1/tokens"): ADMIN,
     ("POST", "/api/v1/tokens"): ADMIN,
     ("DELETE", "/api/v1/tokens/{token_id}"): ADMIN,
@@ -68,6 +70,10 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/logout"): READ,
     ("GET", "/invite/{secret}"): PUBLIC,
     ("POST", "/invite/{secret}"): PUBLIC,  # the invitation's secret is the credential
+    ("GET", "/reset/{secret}"): PUBLIC,
+    ("POST", "/reset/{secret}"): PUBLIC,  # the reset link's secret is the credential
+    ("GET", "/account"): READ,
+    ("POST", "/account/password"): READ,
     ("GET", "/queue"): READ,
     ("POST", "/cases"): TRIAGE,
     ("GET", "/cases/{case_id}"): READ,
@@ -89,6 +95,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/admin/invites"): ADMIN,
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("POST", "/admin/users/{user_id}/role"): ADMIN,
+    ("POST", "/admin/users/{user_id}/reset"): ADMIN,
     ("POST", "/admin/tokens"): ADMIN,
     ("POST", "/admin/tokens/{token_id}/revoke"): ADMIN,
     ("POST", "/admin/subscriptions"): ADMIN,

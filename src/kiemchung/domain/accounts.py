@@ -35,6 +35,11 @@ ROLE_NAMES = {
 }
 
 
+def roles_beyond(capabilities: frozenset[str]) -> list[str]:
+    """The roles that grant something outside `capabilities`: what a person who keeps only these may not hand out."""
+    return [role for role, granted in ROLES.items() if not granted <= capabilities]
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting: a user (user_id) or an API token (token_id), for one organisation, with one role."""

@@ -1,20 +1,27 @@
-"""Accounts: sign-in, sessions, invites, deactivation, roles and machine tokens. Every change is audited."""
+"""Accounts: sign-in, sessions, invites, passwords, deactivation, roles and machine tokens. Every change is
+audited, and so is every failed sign-in to a known account (in that account's organisation, never the password).
+
+Deactivating a person ends their sessions and revokes what they handed out: API tokens, pending invites and
+password reset links. Changing a person's role revokes what they handed out beyond the new role (a reset link
+needs the admin role). Each revocation is audited in the same transaction as the change that caused it.
+
+Password hashing is slow on purpose (argon2id): callers on an event loop run these methods in a thread.
+"""
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection
 
-from kiemchung.domain.accounts import ADMIN, ROLES, USER_ROLES, Actor
+from kiemchung.domain.accounts import ADMIN, ROLES, USER_ROLES, Actor, roles_beyond
 from kiemchung.errors import AuthenticationError, InputError, NotFoundError, PermissionDenied
-from kiemchung.store.accounts import AccountStore, Invite, Session, User
+from kiemchung.services.throttle import SignInThrottle
+from kiemchung.store.accounts import AccountStore, Invite, PasswordReset, Session, User
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.database import Database
 from kiemchung.store.organisations import OrganisationStore
@@ -22,37 +29,10 @@ from kiemchung.store.tokens import ApiToken, TokenStore
 
 SESSION_DAYS = 14
 INVITE_DAYS = 7
+RESET_HOURS = 24
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("timing equaliser: unknown e-mails cost as much as wrong passwords")
-
-
-class SignInThrottle:
-    """After MAX_FAILURES wrong passwords for one e-mail within WINDOW_S, sign-in waits WINDOW_S (per process)."""
-
-    MAX_FAILURES = 5
-    WINDOW_S = 900.0
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if self._clock() - t < self.WINDOW_S]
-            self._failures[key] = recent
-        if len(recent) >= self.MAX_FAILURES:
-            wait = int(self.WINDOW_S - (self._clock() - recent[0])) + 1
-            raise AuthenticationError(f"too many wrong passwords for this e-mail: try again in {wait // 60 + 1} min")
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(self._clock())
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -71,6 +51,14 @@ def _check_password(password: str) -> None:
         raise InputError(f"a password needs at least {MIN_PASSWORD} characters")
 
 
+def _verify(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; a missing hash costs as much as a wrong password (no timing oracle)."""
+    try:
+        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _check_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or len(email) > 320 or " " in email:
@@ -79,12 +67,15 @@ def _check_email(email: str) -> str:
 
 
 class AccountService:
-    def __init__(self, database: Database, store: AccountStore, tokens: TokenStore, orgs: OrganisationStore) -> None:
+    def __init__(
+        self, database: Database, store: AccountStore, tokens: TokenStore, orgs: OrganisationStore,
+        throttle: SignInThrottle | None = None,
+    ) -> None:  # fmt: skip
         self.database = database
         self.store = store
         self.tokens = tokens
         self.orgs = orgs
-        self.throttle = SignInThrottle()
+        self.throttle = throttle or SignInThrottle()
 
     # -- people -----------------------------------------------------------------------------------------
 
@@ -100,18 +91,16 @@ class AccountService:
         self._audit(system, "user.create", "user", user.id, email=user.email, role=role)
         return user
 
-    def sign_in(self, email: str, password: str) -> SignedIn:
-        key = email.strip().lower()
-        self.throttle.check(key)
+    def sign_in(self, email: str, password: str, client: str = "") -> SignedIn:
+        """Throttled per client and per account (services/throttle.py: RateLimited); `client` is its address."""
+        key = email.strip().lower()[:320]
+        attempt = self.throttle.begin(key, client)
         user = self.store.user_by_email(key)
-        try:
-            _HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            user = None
-        if user is None or not user.active:
-            self.throttle.failed(key)
+        right = _verify(user.password_hash if user else None, password)
+        if user is None or not right or not user.active:
+            self._sign_in_failed(user, right, client)
             raise AuthenticationError("wrong e-mail or password")
-        self.throttle.succeeded(key)
+        self.throttle.succeeded(attempt)
         secret = secrets.token_urlsafe(32)
         self.store.add_session(
             secret, user.id, secrets.token_urlsafe(32), datetime.now(UTC) + timedelta(days=SESSION_DAYS)
@@ -121,6 +110,13 @@ class AccountService:
         actor = actor_of(user)
         self._audit(actor, "user.sign_in", "user", user.id)
         return SignedIn(secret, session, actor)
+
+    def _sign_in_failed(self, user: User | None, right: bool, client: str) -> None:
+        if user is None:
+            return  # no organisation's log to write it in; the throttle still counts it
+        anonymous = Actor("anonymous", user.organisation_id, name="sign-in")
+        reason = "account deactivated" if right else "wrong password"
+        self._audit(anonymous, "user.sign_in_failed", "user", user.id, email=user.email, client=client, reason=reason)
 
     def session(self, secret: str | None) -> tuple[Actor, Session] | None:
         if not secret:
@@ -179,20 +175,84 @@ class AccountService:
         return user
 
     def set_active(self, actor: Actor, user_id: int, active: bool) -> User:
+        """Deactivating ends the person's sessions and revokes their tokens, invites and reset links."""
         user = self._own_user(actor, user_id)
         if user.id == actor.user_id and not active:
             raise InputError("you cannot deactivate yourself")
-        updated = self.store.update_user(user.id, active=active)
-        self._audit(actor, "user.activate" if active else "user.deactivate", "user", user.id)
-        return updated
+        with self.database.write() as connection:
+            AccountStore.change_user(connection, user.id, active=active)
+            AuditStore.record(connection, actor, "user.activate" if active else "user.deactivate", "user", user.id)
+            if not active:
+                _revoke_grants(connection, actor, user, frozenset(), "user.deactivate")
+        return self.store.user(user.id)
 
     def set_role(self, actor: Actor, user_id: int, role: str) -> User:
+        """A demoted person's tokens and invites granting more than the new role are revoked."""
         user = self._own_user(actor, user_id)
         if role not in USER_ROLES:
             raise InputError(f"role must be one of {', '.join(USER_ROLES)}")
-        updated = self.store.update_user(user.id, role=role)
-        self._audit(actor, "user.role", "user", user.id, role=role, was=user.role)
-        return updated
+        with self.database.write() as connection:
+            AccountStore.change_user(connection, user.id, role=role)
+            AuditStore.record(connection, actor, "user.role", "user", user.id, role=role, was=user.role)
+            _revoke_grants(connection, actor, user, ROLES[role], "user.role")
+        return self.store.user(user.id)
+
+    # -- passwords --------------------------------------------------------------------------------------
+
+    def change_password(self, actor: Actor, current: str, new: str, *, keep_session: str | None = None,
+                        client: str = "") -> int:  # fmt: skip
+        """Self-service: needs the current password (throttled like a sign-in); the person's other sessions
+        end and pending reset links for them stop working. How many sessions ended."""
+        if actor.user_id is None:
+            raise PermissionDenied("an API token has no password: sign in to change yours")
+        _check_password(new)
+        user = self.store.user(actor.user_id)
+        attempt = self.throttle.begin(user.email, client)
+        if not _verify(user.password_hash, current):
+            raise PermissionDenied("your current password is wrong")
+        self.throttle.succeeded(attempt)
+        password_hash = _HASHER.hash(new)
+        with self.database.write() as connection:
+            AccountStore.set_password(connection, user.id, password_hash)
+            ended = AccountStore.end_sessions(connection, user.id, keep=keep_session)
+            AuditStore.record(connection, actor, "user.password_change", "user", user.id, sessions_ended=ended)
+            _revoke_resets(connection, actor, user_id=user.id, cause="user.password_change")
+        return ended
+
+    def issue_reset(self, actor: Actor, user_id: int) -> tuple[PasswordReset, str]:
+        """An admin's single-use link (valid RESET_HOURS) to set a new password; earlier links stop working."""
+        user = self._own_user(actor, user_id)
+        if not user.active:
+            raise InputError("activate this person before resetting their password")
+        secret = secrets.token_urlsafe(32)
+        expires = datetime.now(UTC) + timedelta(hours=RESET_HOURS)
+        with self.database.write() as connection:
+            _revoke_resets(connection, actor, user_id=user.id, cause="password_reset.create")
+            reset = AccountStore.add_reset(connection, user.id, secret, actor.user_id, expires)
+            AuditStore.record(connection, actor, "password_reset.create", "password_reset", reset.id, user=user.id,
+                              email=user.email, expires_at=expires.isoformat())  # fmt: skip
+        return reset, secret
+
+    def reset_for(self, secret: str) -> tuple[PasswordReset, User]:
+        reset = self.store.reset(secret)
+        user = self.store.user(reset.user_id) if reset else None
+        if reset is None or user is None or not user.active or not reset.usable(datetime.now(UTC)):
+            raise NotFoundError("this password reset link does not exist, was used or has expired")
+        return reset, user
+
+    def use_reset(self, secret: str, password: str) -> User:
+        """Set the new password, use the link up and end every session of the person, in one transaction."""
+        reset, user = self.reset_for(secret)
+        _check_password(password)
+        password_hash = _HASHER.hash(password)
+        with self.database.write() as connection:
+            if not AccountStore.use_reset(connection, reset.id):
+                raise NotFoundError("this password reset link was used meanwhile")
+            AccountStore.set_password(connection, user.id, password_hash)
+            ended = AccountStore.end_sessions(connection, user.id)
+            AuditStore.record(connection, actor_of(user), "password_reset.use", "password_reset", reset.id,
+                              user=user.id, sessions_ended=ended)  # fmt: skip
+        return user
 
     def create_token(self, actor: Actor, name: str, role: str) -> tuple[ApiToken, str]:
         actor.require(ADMIN)
@@ -223,3 +283,24 @@ class AccountService:
     def _audit(self, actor: Actor | None, action: str, object_type: str, object_id: object, **detail: object) -> None:
         with self.database.write() as connection:
             AuditStore.record(connection, actor, action, object_type, object_id, **detail)
+
+
+def _revoke_grants(connection: Connection, actor: Actor, user: User, keeps: frozenset[str], cause: str) -> None:
+    """Revoke what `user` handed out beyond the capabilities they keep; each revocation audited."""
+    beyond = roles_beyond(keeps)
+    for token in TokenStore.revoke_of_user(connection, user.id, beyond):
+        AuditStore.record(connection, actor, "token.revoke", "token", token.id, name=token.name, role=token.role,
+                          created_by=user.id, cause=cause)  # fmt: skip
+    for invite in AccountStore.revoke_invites(connection, user.id, beyond):
+        AuditStore.record(connection, actor, "invite.revoke", "invite", invite.id, email=invite.email,
+                          role=invite.role, created_by=user.id, cause=cause)  # fmt: skip
+    if ADMIN not in keeps:  # a reset link takes over an account: only admins may hand one out
+        _revoke_resets(connection, actor, created_by=user.id, cause=cause)
+    if not keeps:
+        _revoke_resets(connection, actor, user_id=user.id, cause=cause)
+
+
+def _revoke_resets(connection: Connection, actor: Actor, *, cause: str, user_id: int | None = None,
+                   created_by: int | None = None) -> None:  # fmt: skip
+    for reset_id in AccountStore.revoke_resets(connection, user_id=user_id, created_by=created_by):
+        AuditStore.record(connection, actor, "password_reset.revoke", "password_reset", reset_id, cause=cause)

@@ -1,4 +1,6 @@
-"""Account repository: users, sessions and invites. Secrets are stored only as hashes."""
+"""Account repository: users, sessions, invites and password reset links. Secrets are stored only as hashes.
+
+Methods that take a `connection` run inside the caller's write transaction (one use case, one transaction)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.store.database import Database, aware
-from kiemchung.store.schema import invites, organisations, sessions, users
+from kiemchung.store.schema import invites, organisations, password_resets, sessions, users
 
 
 def digest(secret: str) -> str:
@@ -47,6 +49,20 @@ class Invite:
     role: str
     expires_at: datetime
     used_at: datetime | None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    id: int
+    user_id: int
+    created_by: int | None
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now
 
 
 _USER = select(users, organisations.c.name.label("organisation")).join(
@@ -62,7 +78,13 @@ def _user(row: Any) -> User:
 
 
 def _invite(row: Any) -> Invite:
-    return Invite(row.id, row.organisation_id, row.email, row.role, aware(row.expires_at), aware(row.used_at))
+    return Invite(row.id, row.organisation_id, row.email, row.role, aware(row.expires_at), aware(row.used_at),
+                  aware(row.revoked_at))  # fmt: skip
+
+
+def _reset(row: Any) -> PasswordReset:
+    return PasswordReset(row.id, row.user_id, row.created_by, aware(row.expires_at), aware(row.used_at),
+                         aware(row.revoked_at))  # fmt: skip
 
 
 class AccountStore:
@@ -110,14 +132,22 @@ class AccountStore:
         with self.database.read() as connection:
             return [_user(r) for r in connection.execute(query).all()]
 
-    def update_user(self, user_id: int, **values: Any) -> User:
-        with self.database.write() as connection:
-            result = connection.execute(update(users).where(users.c.id == user_id).values(**values))
-            if values.get("active") is False:
-                connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    @staticmethod
+    def change_user(connection: Connection, user_id: int, **values: Any) -> None:
+        """Update a user; a deactivated user's sessions end in the same transaction."""
+        result = connection.execute(update(users).where(users.c.id == user_id).values(**values))
         if result.rowcount != 1:
             raise NotFoundError(f"no user with id {user_id}")
-        return self.user(user_id)
+        if values.get("active") is False:
+            AccountStore.end_sessions(connection, user_id)
+
+    @staticmethod
+    def end_sessions(connection: Connection, user_id: int, keep: str | None = None) -> int:
+        """End the user's sessions, except the one whose secret is `keep`; how many ended."""
+        query = delete(sessions).where(sessions.c.user_id == user_id)
+        if keep:
+            query = query.where(sessions.c.id != digest(keep))
+        return int(connection.execute(query).rowcount)
 
     # -- sessions ---------------------------------------------------------------------------------------
 
@@ -168,15 +198,40 @@ class AccountStore:
         return _invite(row)
 
     def invite(self, secret: str) -> Invite | None:
+        """The invite with this secret, unless revoked or made by a person since deactivated."""
+        query = (
+            select(invites)
+            .outerjoin(users, users.c.id == invites.c.created_by)
+            .where(invites.c.token_hash == digest(secret), invites.c.revoked_at.is_(None))
+            .where(or_(invites.c.created_by.is_(None), users.c.active.is_(True)))
+        )
         with self.database.read() as connection:
-            row = connection.execute(select(invites).where(invites.c.token_hash == digest(secret))).first()
+            row = connection.execute(query).first()
         return _invite(row) if row else None
+
+    @staticmethod
+    def revoke_invites(connection: Connection, created_by: int, roles: list[str]) -> list[Invite]:
+        """Revoke the pending invites `created_by` made that grant one of `roles`; the revoked ones."""
+        now = datetime.now(UTC)
+        pending = connection.execute(
+            select(invites).where(
+                invites.c.created_by == created_by,
+                invites.c.role.in_(roles),
+                invites.c.used_at.is_(None),
+                invites.c.revoked_at.is_(None),
+                invites.c.expires_at > now,
+            )
+        ).all()
+        ids = [row.id for row in pending]
+        if ids:
+            connection.execute(update(invites).where(invites.c.id.in_(ids)).values(revoked_at=now))
+        return [_invite(row) for row in pending]
 
     def use_invite(self, invite_id: int) -> bool:
         with self.database.write() as connection:
             result = connection.execute(
                 update(invites)
-                .where(invites.c.id == invite_id, invites.c.used_at.is_(None))
+                .where(invites.c.id == invite_id, invites.c.used_at.is_(None), invites.c.revoked_at.is_(None))
                 .values(used_at=datetime.now(UTC))
             )
         return result.rowcount == 1
@@ -185,7 +240,70 @@ class AccountStore:
         with self.database.read() as connection:
             rows = connection.execute(
                 select(invites)
-                .where(invites.c.organisation_id == organisation_id, invites.c.used_at.is_(None))
+                .where(
+                    invites.c.organisation_id == organisation_id,
+                    invites.c.used_at.is_(None),
+                    invites.c.revoked_at.is_(None),
+                )
                 .order_by(invites.c.id)
             ).all()
         return [_invite(r) for r in rows]
+
+    # -- passwords --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def set_password(connection: Connection, user_id: int, password_hash: str) -> None:
+        connection.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+    @staticmethod
+    def add_reset(
+        connection: Connection, user_id: int, secret: str, created_by: int | None, expires_at: datetime
+    ) -> PasswordReset:
+        result = connection.execute(
+            password_resets.insert().values(
+                user_id=user_id,
+                token_hash=digest(secret),
+                created_by=created_by,
+                created_at=datetime.now(UTC),
+                expires_at=expires_at,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return _reset(connection.execute(select(password_resets).where(password_resets.c.id == key[0])).one())
+
+    def reset(self, secret: str) -> PasswordReset | None:
+        with self.database.read() as connection:
+            row = connection.execute(
+                select(password_resets).where(password_resets.c.token_hash == digest(secret))
+            ).first()
+        return _reset(row) if row else None
+
+    @staticmethod
+    def use_reset(connection: Connection, reset_id: int) -> bool:
+        """Mark the link used; False when it was used or revoked meanwhile (single use)."""
+        result = connection.execute(
+            update(password_resets)
+            .where(password_resets.c.id == reset_id, password_resets.c.used_at.is_(None),
+                   password_resets.c.revoked_at.is_(None), password_resets.c.expires_at > datetime.now(UTC))
+            .values(used_at=datetime.now(UTC))
+        )  # fmt: skip
+        return bool(result.rowcount == 1)
+
+    @staticmethod
+    def revoke_resets(
+        connection: Connection, *, user_id: int | None = None, created_by: int | None = None
+    ) -> list[int]:
+        """Revoke the usable reset links for `user_id` or made by `created_by`; their ids."""
+        now = datetime.now(UTC)
+        column, value = (password_resets.c.user_id, user_id) if user_id is not None else (
+            password_resets.c.created_by, created_by)  # fmt: skip
+        ids = list(connection.execute(
+            select(password_resets.c.id).where(
+                column == value, password_resets.c.used_at.is_(None), password_resets.c.revoked_at.is_(None),
+                password_resets.c.expires_at > now,
+            )
+        ).scalars())  # fmt: skip
+        if ids:
+            connection.execute(update(password_resets).where(password_resets.c.id.in_(ids)).values(revoked_at=now))
+        return ids

@@ -242,6 +242,20 @@ invites = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),  # its creator was deactivated or lost the role it grants
+)
+
+password_resets = Table(  # single-use links an admin issues; only a SHA-256 of the secret is stored
+    "password_resets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
 )
 
 cases = Table(
@@ -353,5 +367,6 @@ subscriptions = Table(
     Column("last_fetch_at", DateTime(timezone=True)),
     Column("last_error", Text),
     Column("imported", Integer, nullable=False, server_default="0"),
+    Column("problems", JSON),  # the last refresh's refused objects, cut fields, dropped links, with reasons
     UniqueConstraint("organisation_id", "url", name="uq_subscriptions_organisation_url"),
 )

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, or_, select, update
 
 from kiemchung.errors import NotFoundError
 from kiemchung.store.database import Database, aware
-from kiemchung.store.schema import api_tokens
+from kiemchung.store.schema import api_tokens, users
 
 PREFIX = "kc_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -64,12 +64,15 @@ class TokenStore:
         return _from_row(row), secret
 
     def authenticate(self, secret: str) -> ApiToken | None:
+        """The token with this secret, unless revoked or created by a person since deactivated."""
+        query = (
+            select(api_tokens)
+            .outerjoin(users, users.c.id == api_tokens.c.user_id)
+            .where(api_tokens.c.token_hash == token_digest(secret), api_tokens.c.revoked_at.is_(None))
+            .where(or_(api_tokens.c.user_id.is_(None), users.c.active.is_(True)))
+        )
         with self.database.read() as connection:
-            row = connection.execute(
-                select(api_tokens).where(
-                    api_tokens.c.token_hash == token_digest(secret), api_tokens.c.revoked_at.is_(None)
-                )
-            ).first()
+            row = connection.execute(query).first()
         if row is None:
             return None
         now = datetime.now(UTC)
@@ -94,3 +97,16 @@ class TokenStore:
             result = connection.execute(query.values(revoked_at=datetime.now(UTC)))
         if result.rowcount != 1:
             raise NotFoundError(f"no active token with id {token_id}")
+
+    @staticmethod
+    def revoke_of_user(connection: Connection, user_id: int, roles: list[str]) -> list[ApiToken]:
+        """Revoke the live tokens `user_id` created with one of `roles`; the revoked ones."""
+        live = connection.execute(
+            select(api_tokens).where(
+                api_tokens.c.user_id == user_id, api_tokens.c.role.in_(roles), api_tokens.c.revoked_at.is_(None)
+            )
+        ).all()
+        ids = [row.id for row in live]
+        if ids:
+            connection.execute(update(api_tokens).where(api_tokens.c.id.in_(ids)).values(revoked_at=datetime.now(UTC)))
+        return [_from_row(row) for row in live]

@@ -7,9 +7,10 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -19,7 +20,7 @@ from kiemchung.ingest.files import record_item
 from kiemchung.ingest.lines import LineError
 from kiemchung.store.cases import CaseFilter
 from kiemchung.store.sources import SourceStore
-from kiemchung.web.auth import needs
+from kiemchung.web.auth import SESSION_COOKIE, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep
 from kiemchung.web.serialize import case_json, invite_json, source_json, token_json, user_json
 
@@ -331,6 +332,29 @@ def change_user(user_id: int, patch: UserPatch, actor: Admin, context: ContextDe
     return user_json(user)
 
 
+@router.post("/users/{user_id}/password-reset", status_code=201, tags=["administration"])
+def issue_password_reset(user_id: int, actor: Admin, context: ContextDep) -> dict[str, Any]:
+    """A single-use link that lets the person set a new password (and ends their sessions); expires in 24 h."""
+    reset, secret = context.accounts.issue_reset(actor, user_id)
+    link = f"{context.settings.public_url.rstrip('/')}/reset/{secret}"
+    return {"id": reset.id, "user_id": user_id, "link": link, "expires_at": reset.expires_at.isoformat()}
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Field(max_length=1000)
+
+
+@router.post("/account/password", tags=["accounts"])
+async def change_password(
+    request: Request, body: PasswordChangeIn, actor: Reader, context: ContextDep
+) -> dict[str, Any]:
+    """Change your own password (signed in with a session, not a token); your other sessions end."""
+    change = partial(context.accounts.change_password, actor, body.current_password, body.new_password,
+                     keep_session=request.cookies.get(SESSION_COOKIE), client=client_of(request))  # fmt: skip
+    return {"changed": True, "sessions_ended": await password_work(request, change)}
+
+
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Literal["partner", "viewer", "factchecker", "editor", "admin"] = "partner"
@@ -392,7 +416,14 @@ def add_subscription(body: SubscriptionIn, actor: Admin, context: ContextDep) ->
     subscription = context.subscriptions.add(actor, body.name, body.url)
     imported = context.subscriptions.refresh(subscription)
     fresh = context.subscriptions.get(subscription.id)
-    return {"id": fresh.id, "name": fresh.name, "url": fresh.url, "imported": imported, "last_error": fresh.last_error}
+    return {
+        "id": fresh.id,
+        "name": fresh.name,
+        "url": fresh.url,
+        "imported": imported,
+        "last_error": fresh.last_error,
+        "problems": fresh.problems,
+    }
 
 
 @router.post("/subscriptions/{subscription_id}/refresh", tags=["administration"])
@@ -402,4 +433,4 @@ def refresh_subscription(subscription_id: int, actor: Admin, context: ContextDep
         raise NotFoundError(f"no subscription with id {subscription_id}")
     imported = context.subscriptions.refresh(subscription)
     fresh = context.subscriptions.get(subscription_id)
-    return {"id": fresh.id, "imported": imported, "last_error": fresh.last_error}
+    return {"id": fresh.id, "imported": imported, "last_error": fresh.last_error, "problems": fresh.problems}

@@ -2,14 +2,18 @@
 
 Cookie-authenticated requests that change state must carry the session's CSRF token (form field
 `csrf_token` or header `X-CSRF-Token`); token-authenticated requests carry no cookie, so no CSRF risk.
+Password work (argon2) runs in threads, PASSWORD_THREADS at a time, never on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import weakref
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 
 from kiemchung.domain.accounts import Actor, require
@@ -20,6 +24,27 @@ SESSION_COOKIE = "kc_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PASSWORD_THREADS = 2  # argon2 runs at a time (each takes 64 MiB): a sign-in flood takes neither all CPUs nor memory
+T = TypeVar("T")
+
+
+def client_of(request: Request) -> str:
+    """The client's address (behind a proxy: what the server was told to trust, see README *Sign-in*)."""
+    return request.client.host if request.client else ""
+
+
+async def password_work(request: Request, work: Callable[[], T]) -> T:
+    """Run `work` (it hashes or verifies a password) in a thread, at most PASSWORD_THREADS at once; waiting
+    requests hold no worker thread, so the rest of the app keeps its thread pool."""
+    state = request.app.state
+    if not hasattr(state, "password_limiters"):
+        state.password_limiters = weakref.WeakKeyDictionary()
+    limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = state.password_limiters
+    loop = asyncio.get_running_loop()  # one limiter per event loop (each TestClient request runs its own)
+    limiter = limiters.get(loop)
+    if limiter is None:
+        limiter = limiters[loop] = anyio.CapacityLimiter(PASSWORD_THREADS)
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
 async def resolve_actor(request: Request) -> Actor | None:
