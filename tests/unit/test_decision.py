@@ -57,6 +57,18 @@ def test_recalibration_moves_scores_towards_reviewers() -> None:
         ("uong nuoc chanh chua ung thu", "vi"),
         ("Drinking lemon water cures cancer, says the post", "en"),
         ("ae oi share gap tin nay", "vi"),
+        # Links, handles and bylines used to make English tweets look like Vietnamese without diacritics.
+        (
+            "CDC ‘Disappears’ Page Linking Polio Vaccines To Cancer-Causing Viruses https://t.co/A0ypmtOFQh "
+            "— CaliVaxChoice (@CaliVaxChoice) October 28, 2015",
+            "en",
+        ),
+        ("Simpsons prediction Travis Scott Astroworld concert. pic.twitter.com/RYHE36TEqG — Edi (@Edi05215930)", "en"),
+        ("TS Nguyen Huu Nguyen phan doi viec lap mai ton tren via he duong Le Loi.", "vi"),
+        ("Sóng 5G phát tán virus corona — tin nóng!", "vi"),
+        ("La vitamine C guérit le cancer selon une étude publiée dans une revue", "fr"),
+        ("喝椰子水可以治疗登革热", "zh"),
+        ("코코넛 워터가 뎅기열을 치료한다", "ko"),
     ],
 )
 def test_language_guess(text: str, language: str) -> None:
