@@ -54,3 +54,40 @@ def test_html_in_data_is_escaped(app_context: AppContext, tmp_path) -> None:  # 
     import_files(app_context.factcheck_store, [evil])
     page = client.get("/factchecks/evil").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+REPEATS = "Uống nước chanh nóng mỗi sáng giúp chữa khỏi bệnh ung thư, mọi người chia sẻ nhé!"
+REFUTES = "Không có chuyện uống nước chanh nóng mỗi sáng giúp chữa khỏi bệnh ung thư, đó là tin giả."
+UNRELATED = "Hôm nay trời đẹp, cả nhà đi công viên chơi."
+RATING_BADGE = re.compile(r'<span class="rating">(?:<span class="visually-hidden">[^<]*</span>)?([^<]*)</span>')
+
+
+def test_match_page_shows_the_rating_beside_a_post_that_repeats_the_claim(app_context: AppContext) -> None:
+    client = client_for(app_context)
+    page = client.post("/match", data={"text": REPEATS}).text
+    assert "Trùng với nhận định đã kiểm chứng" in page
+    assert RATING_BADGE.findall(page) == ["Sai"]
+    assert "lặp lại nhận định" in page and "rất giống" in page
+    pair = re.search(r'<div class="pair">(.*?)</div>', page, re.S)
+    assert pair is not None and REPEATS in pair.group(1) and "/factchecks/demo-001" in pair.group(1)
+    english = client.post("/match", params={"lang": "en"}, data={"text": REPEATS}).text
+    assert "Repeats a fact-checked claim" in english and "repeats the claim" in english
+    assert "very similar" in english and RATING_BADGE.findall(english) == ["Sai"]
+
+
+def test_match_page_says_a_post_refutes_a_claim_and_shows_no_rating(app_context: AppContext) -> None:
+    client = client_for(app_context)
+    page = client.post("/match", data={"text": REFUTES}).text
+    assert "Bài đăng này bác bỏ một nhận định đã được kiểm chứng" in page
+    assert "Trùng với nhận định đã kiểm chứng" not in page
+    assert "bác bỏ nhận định" in page and RATING_BADGE.findall(page) == [] and 'class="rating"' not in page
+    english = client.post("/match", params={"lang": "en"}, data={"text": REFUTES}).text
+    assert "This post refutes a fact-checked claim" in english and "refutes the claim" in english
+    assert 'class="rating"' not in english
+
+
+def test_match_page_shows_no_rating_beside_an_unrelated_post(app_context: AppContext) -> None:
+    client = client_for(app_context)
+    page = client.post("/match", data={"text": UNRELATED}).text
+    assert "Không trùng nhận định nào đã kiểm chứng" in page
+    assert 'class="rating"' not in page and "bác bỏ một nhận định" not in page

@@ -11,12 +11,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
+from sqlalchemy import update
 
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_PASSWORD, set_up_demo
+from kiemchung.store.cases import CaseFilter
+from kiemchung.store.schema import matches
 from kiemchung.web.app import create_app
 from tests.servers import Route, Site, article_page, serve_site
 
+STANCE_WORDS = {"repeats": "lặp lại nhận định", "asks": "hỏi về nhận định", "refutes": "bác bỏ nhận định"}
 CLAIM_REVIEW_REQUIRED = {"@context", "@type", "claimReviewed", "reviewRating", "author", "url", "datePublished"}
 
 
@@ -162,6 +167,35 @@ def test_suggested_matches_are_confirmed_or_rejected_and_feed_calibration(
     assert factchecker.post(f"/api/v1/matches/{match_id}/feedback", json={"verdict": "accept"}).status_code == 200
     assert context.matching.matches.get(match_id).feedback == "accepted"  # type: ignore[union-attr]
     assert [m.id for m in context.matching.matches.reviewed()] == [match_id]  # what `matches refit` reads
+
+
+def test_queue_and_case_page_show_the_suggestions_sentence_stance_and_closeness(
+    desk: tuple[AppContext, TestClient, TestClient],
+) -> None:
+    context, factchecker, _ = desk
+    cases, _ = context.case_store.find(CaseFilter())
+    pending = context.case_store.first_unreviewed_matches([c.id for c in cases])
+    assert pending, "the demo posts leave suggestions to review"
+    queue = factchecker.get("/queue").text
+    for case_id, suggestion in pending.items():
+        row = re.search(rf'<tr data-case="{case_id}".*?</tr>', queue, re.S)
+        assert row is not None
+        assert str(escape(suggestion.sentence)) in row.group(0)
+        assert STANCE_WORDS[suggestion.stance] in row.group(0) and "rất giống" in row.group(0)
+        assert f'action="/matches/{suggestion.match_id}/feedback"' in row.group(0)
+    # An older suggestion stored before stances were recorded repeats the claim; one not matched is "possible".
+    case_id, suggestion = next(iter(pending.items()))
+    with context.database.write() as connection:
+        older = update(matches).where(matches.c.id == suggestion.match_id)
+        connection.execute(older.values(features={}, decision=False))
+    row = re.search(rf'<tr data-case="{case_id}".*?</tr>', factchecker.get("/queue").text, re.S)
+    assert row is not None and "lặp lại nhận định" in row.group(0) and "có thể" in row.group(0)
+    english = factchecker.get("/queue", params={"lang": "en"}).text
+    assert "repeats the claim" in english and "possibly the same" in english
+    case_page = factchecker.get(f"/cases/{case_id}").text
+    assert str(escape(suggestion.sentence)) in case_page and "repeats the claim" in case_page
+    item = next(i for i in factchecker.get(f"/api/v1/cases/{case_id}").json()["items"] if i["match_id"])
+    assert item["stance"] == "repeats" and item["closeness"] == "possible" and item["sentence"] == suggestion.sentence
 
 
 def test_bad_input_is_refused_and_escaped(desk: tuple[AppContext, TestClient, TestClient]) -> None:

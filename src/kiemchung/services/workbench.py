@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiemchung.domain.accounts import PUBLISH, READ, TRIAGE, Actor
+from kiemchung.domain.imports import is_http_url
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
 from kiemchung.domain.records import factcheck_to_record
@@ -23,11 +24,12 @@ from kiemchung.ingest.http import Fetcher, FetchError
 from kiemchung.services.matching import MatchService
 from kiemchung.settings import Settings
 from kiemchung.store.audit import AuditStore
-from kiemchung.store.cases import STATUSES, Case, CaseFilter, CaseStore
+from kiemchung.store.cases import STATUSES, Case, CaseFilter, CaseStore, PendingMatch
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.organisations import OrganisationStore
 from kiemchung.store.schema import alerts, case_items, factcheck_versions, factchecks, matches, posts
+from kiemchung.text import strip_controls
 from kiemchung.text.language import guess_language
 
 INTAKE_BATCH = 500
@@ -140,7 +142,7 @@ class CaseService:
     def open_case(self, actor: Actor, claim: str, priority: int = 1, topic: str | None = None) -> Case:
         """A case opened by hand (a tip, a claim seen elsewhere)."""
         actor.require(TRIAGE)
-        claim = claim.strip()
+        claim = strip_controls(claim).strip()
         if not claim or len(claim) > 5000:
             raise InputError("a case needs a claim of 1 to 5,000 characters")
         key = "manual:" + hashlib.sha256(f"{actor.organisation_id}:{claim}".encode()).hexdigest()[:32]
@@ -164,8 +166,9 @@ class CaseService:
         actor.require(READ)
         return self.store.get(case_id)
 
-    def pending_matches(self, actor: Actor, case_ids: list[int]) -> dict[int, int]:
-        """Each case's first suggested match nobody has reviewed yet (for one-click triage in the queue)."""
+    def pending_matches(self, actor: Actor, case_ids: list[int]) -> dict[int, PendingMatch]:
+        """Each case's first suggested match nobody has reviewed yet, with the post's sentence, its stance and
+        the matcher's decision (for one-key triage in the queue)."""
         actor.require(READ)
         return self.store.first_unreviewed_matches(case_ids)
 
@@ -215,7 +218,7 @@ class CaseService:
 
     def comment(self, actor: Actor, case_id: int, body: str) -> Case:
         actor.require(TRIAGE)
-        body = body.strip()
+        body = strip_controls(body).strip()
         if not body or len(body) > MAX_COMMENT:
             raise InputError(f"a comment needs 1 to {MAX_COMMENT:,} characters")
         self.store.get(case_id, details=False)
@@ -230,8 +233,8 @@ class CaseService:
     def add_url(self, actor: Actor, case_id: int, url: str) -> tuple[Case, str | None]:
         """Evidence from a URL, with an archived text snapshot; (case, why no snapshot could be taken)."""
         actor.require(TRIAGE)
-        url = url.strip()
-        if not re.match(r"^https?://\S+$", url):
+        url = strip_controls(url).strip()
+        if not is_http_url(url):
             raise InputError(f"not an http(s) URL: {url!r}")
         self.store.get(case_id, details=False)
         title = snapshot = problem = None
@@ -255,7 +258,7 @@ class CaseService:
 
     def add_document(self, actor: Actor, case_id: int, file_name: str, data: bytes) -> Case:
         actor.require(TRIAGE)
-        name = Path(file_name or "").name
+        name = strip_controls(Path(file_name or "").name)
         suffix = Path(name).suffix.lower()
         if suffix not in UPLOAD_TYPES:
             raise InputError(f"unsupported file type {suffix or '(none)'}; allowed: {', '.join(sorted(UPLOAD_TYPES))}")
@@ -269,7 +272,7 @@ class CaseService:
         snapshot = None
         if content_type.startswith("text/"):
             try:
-                snapshot = data.decode("utf-8")[:MAX_SNAPSHOT]
+                snapshot = strip_controls(data.decode("utf-8"))[:MAX_SNAPSHOT]
             except UnicodeDecodeError:
                 raise InputError("text files must be UTF-8") from None
         self.store.get(case_id, details=False)
@@ -288,7 +291,7 @@ class CaseService:
 
     def add_quote(self, actor: Actor, case_id: int, quote: str, source: str) -> Case:
         actor.require(TRIAGE)
-        quote, source = quote.strip(), source.strip()
+        quote, source = strip_controls(quote).strip(), strip_controls(source).strip()
         if not quote or not source:
             raise InputError("a quote needs its words and its source")
         self.store.get(case_id, details=False)
@@ -323,7 +326,7 @@ class CaseService:
         if rating not in self.scale.labels and rating not in self.scale.english:
             raise InputError(f"rating must be one of {', '.join(self.scale.labels)}")
         label = self.scale.labels[self.scale.english.index(rating)] if rating in self.scale.english else rating
-        sentences = parse_rebuttal(rebuttal, len(case.evidence))
+        summary, sentences = strip_controls(summary), parse_rebuttal(strip_controls(rebuttal), len(case.evidence))
         if not sentences:
             raise InputError("write the rebuttal: one sentence per line, citing evidence as [1], [2]…")
         evidence_ids = [e.id for e in case.evidence]
@@ -368,37 +371,22 @@ class CaseService:
             case.factcheck_id if case.factcheck_id and case.factcheck_id.startswith("kc-") else f"kc-{case.id}"
         )
         now = datetime.now(UTC)
-        appearances = tuple(dict.fromkeys(i.post_url for i in case.items if i.post_url))[:20]
-        factcheck = FactCheck(
-            id=factcheck_id,
-            claim=case.claim,
-            rating=self.scale.rating(case.rating_label),
-            url=f"{self.settings.public_url.rstrip('/')}/factchecks/{factcheck_id}",
-            language=guess_language(case.claim),
-            published=(case.published_at or now).date(),
-            summary=case.summary or " ".join(s["text"] for s in case.rebuttal)[:5000],
-            publisher=organisation.name,
-            publisher_url=self.settings.public_url,
-            appearances=appearances,
-            first_appearance=appearances[0] if appearances else None,
-            evidence_links=tuple(e.url for e in case.evidence if e.url),
-        )
-        record = {**factcheck_to_record(factcheck), "rebuttal": case.rebuttal,
-                  "evidence": [{"n": n, "kind": e.kind, "title": e.title, "url": e.url, "quote": e.quote,
-                                "source": e.quote_source} for n, e in enumerate(case.evidence, start=1)]}  # fmt: skip
         with self.database.write() as connection:
             current = connection.execute(
-                select(factchecks.c.version).where(factchecks.c.id == factcheck_id)
-            ).scalar_one_or_none()
-            number = (current or 0) + 1 if correcting else 1
+                select(factchecks.c.version, factchecks.c.organisation_id).where(factchecks.c.id == factcheck_id)
+            ).first()
             if not correcting and current is not None:
-                raise ConflictError(f"fact-check {factcheck_id} exists already")
+                if current.organisation_id is not None:
+                    raise ConflictError(f"fact-check {factcheck_id} exists already")
+                factcheck_id, current = _free_id(connection, factcheck_id), None  # squatted by an old import
+            number = (current.version if current else 0) + 1 if correcting else 1
+            factcheck = self._factcheck(case, factcheck_id, organisation.name, now)
             FactCheckStore.write_many(connection, [factcheck], organisation_id=actor.organisation_id, version=number)
             connection.execute(
                 factcheck_versions.insert().values(
                     factcheck_id=factcheck_id,
                     version=number,
-                    record=record,
+                    record=_version_record(factcheck, case),
                     note=(note or "").strip() or None,
                     published_by=self._person(actor),
                     published_at=now,
@@ -410,6 +398,24 @@ class CaseService:
                               "factcheck", factcheck_id, case=case_id, version=number)  # fmt: skip
         self.matching.on_imported([factcheck])
         return Published(factcheck, number, self.store.get(case_id))
+
+    def _factcheck(self, case: Case, factcheck_id: str, publisher: str, now: datetime) -> FactCheck:
+        urls = [u for u in (i.post_url for i in case.items) if u is not None and is_http_url(u)]
+        appearances = tuple(dict.fromkeys(urls))[:20]
+        return FactCheck(
+            id=factcheck_id,
+            claim=case.claim,
+            rating=self.scale.rating(case.rating_label or ""),
+            url=f"{self.settings.public_url.rstrip('/')}/factchecks/{factcheck_id}",
+            language=guess_language(case.claim),
+            published=(case.published_at or now).date(),
+            summary=case.summary or " ".join(s["text"] for s in case.rebuttal)[:5000],
+            publisher=publisher,
+            publisher_url=self.settings.public_url,
+            appearances=appearances,
+            first_appearance=appearances[0] if appearances else None,
+            evidence_links=tuple(e.url for e in case.evidence if e.url),
+        )
 
     def versions(self, factcheck_id: str) -> list[dict[str, Any]]:
         """Every published version of a fact-check, newest first (public)."""
@@ -429,6 +435,23 @@ class CaseService:
         return actor.user_id
 
 
+def _version_record(factcheck: FactCheck, case: Case) -> dict[str, Any]:
+    """What a published version keeps: the record, the rebuttal and the evidence it cites."""
+    evidence = [{"n": n, "kind": e.kind, "title": e.title, "url": e.url, "quote": e.quote, "source": e.quote_source}
+                for n, e in enumerate(case.evidence, start=1)]  # fmt: skip
+    return {**factcheck_to_record(factcheck), "rebuttal": case.rebuttal, "evidence": evidence}
+
+
+def _free_id(connection: Any, taken: str) -> str:
+    """The first of `taken`-2, `taken`-3, … that no fact-check has (an archive row written before ids were
+    namespaced may hold the kc- id a case would publish under)."""
+    for n in range(2, 1000):
+        candidate = f"{taken}-{n}"
+        if connection.execute(select(factchecks.c.id).where(factchecks.c.id == candidate)).first() is None:
+            return candidate
+    raise ConflictError(f"no free fact-check id after {taken}")
+
+
 def _priority(value: int) -> int:
     if not 0 <= value <= 3:
         raise InputError("priority must be 0 (low) to 3 (urgent)")
@@ -438,7 +461,7 @@ def _priority(value: int) -> int:
 def _topic(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = strip_controls(value).strip()
     if len(value) > 100:
         raise InputError("a topic has at most 100 characters")
     return value or None

@@ -14,6 +14,7 @@ from kiemchung.store.database import Database, aware
 from kiemchung.store.schema import case_items, cases, comments, evidence, matches, posts, sources, users
 
 STATUSES = ("new", "in_progress", "drafted", "published", "dismissed")
+STANCES = ("repeats", "asks", "refutes")
 SORTS = {
     "recent": cases.c.updated_at.desc(),
     "oldest": cases.c.first_detected_at.asc(),
@@ -35,6 +36,40 @@ class CaseItem:
     score: float | None
     feedback: str | None
     created_at: datetime
+    sentence: str | None = None  # the post's sentence the suggested match was found in
+    stance: str | None = None  # the post toward the fact-checked claim: repeats | asks | refutes
+    decision: bool | None = None  # whether the matcher took it for the same claim
+
+    @property
+    def closeness(self) -> str | None:
+        return None if self.decision is None else closeness_of(self.decision)
+
+
+@dataclass(frozen=True)
+class PendingMatch:
+    """A case's first suggested match nobody has reviewed yet: what the queue shows for one-key triage."""
+
+    match_id: int
+    sentence: str
+    score: float
+    stance: str  # repeats | asks | refutes
+    decision: bool
+
+    @property
+    def closeness(self) -> str:
+        return closeness_of(self.decision)
+
+
+def stance_of(features: dict[str, Any] | None) -> str:
+    """The stance stored with a suggestion; rows written before stances were recorded repeat the claim."""
+    stance = (features or {}).get("stance")
+    return stance if stance in STANCES else "repeats"
+
+
+def closeness_of(decision: bool) -> str:
+    """A stored suggestion's closeness in the words the match page uses: matched → "same", else "possible"
+    (only suggestions worth a look are stored)."""
+    return "same" if decision else "possible"
 
 
 @dataclass(frozen=True)
@@ -145,7 +180,7 @@ class CaseStore:
                 cases.c.id.in_(select(case_items.c.case_id).where(case_items.c.source_id == filters.source_id))
             )
         if filters.q:
-            conditions.append(cases.c.claim.ilike(f"%{filters.q}%"))
+            conditions.append(cases.c.claim.icontains(filters.q, autoescape=True))  # % and _ are literal
         for condition in conditions:
             query = query.where(condition)
         with self.database.read() as connection:
@@ -170,7 +205,8 @@ class CaseStore:
                 return case
             items = connection.execute(
                 select(case_items, posts.c.url.label("post_url"), sources.c.name.label("source"),
-                       matches.c.factcheck_id, matches.c.score, matches.c.feedback)
+                       matches.c.factcheck_id, matches.c.score, matches.c.feedback, matches.c.sentence,
+                       matches.c.features, matches.c.decision)
                 .outerjoin(posts, posts.c.id == case_items.c.post_id)
                 .outerjoin(sources, sources.c.id == case_items.c.source_id)
                 .outerjoin(matches, matches.c.id == case_items.c.match_id)
@@ -192,24 +228,34 @@ class CaseStore:
         return Case(
             **{**case.__dict__,
                "items": [CaseItem(i.id, i.kind, i.text, i.post_id, i.post_url, i.source, i.match_id, i.factcheck_id,
-                                  i.score, i.feedback, aware(i.created_at)) for i in items],
+                                  i.score, i.feedback, aware(i.created_at), i.sentence,
+                                  stance_of(i.features) if i.match_id else None, i.decision) for i in items],
                "comments": [Comment(c.id, c.display_name, c.body, aware(c.created_at)) for c in notes],
                "evidence": [Evidence(e.id, e.kind, e.title, e.url, e.snapshot, e.file_name, e.file_sha256,
                                      e.content_type, e.quote, e.quote_source, e.display_name, aware(e.created_at))
                             for e in proofs]}
         )  # fmt: skip
 
-    def first_unreviewed_matches(self, case_ids: list[int]) -> dict[int, int]:
+    def first_unreviewed_matches(self, case_ids: list[int]) -> dict[int, PendingMatch]:
+        """Each case's unreviewed suggestion with the lowest id, with what the queue shows of it (one query)."""
         if not case_ids:
             return {}
+        first = (
+            select(case_items.c.case_id, func.min(case_items.c.match_id).label("match_id"))
+            .join(matches, matches.c.id == case_items.c.match_id)
+            .where(case_items.c.case_id.in_(case_ids), matches.c.feedback.is_(None))
+            .group_by(case_items.c.case_id)
+            .subquery()
+        )
         with self.database.read() as connection:
             rows = connection.execute(
-                select(case_items.c.case_id, func.min(case_items.c.match_id).label("match_id"))
-                .join(matches, matches.c.id == case_items.c.match_id)
-                .where(case_items.c.case_id.in_(case_ids), matches.c.feedback.is_(None))
-                .group_by(case_items.c.case_id)
-            ).all()
-        return {r.case_id: r.match_id for r in rows}
+                select(first.c.case_id, matches.c.id, matches.c.sentence, matches.c.score, matches.c.features,
+                       matches.c.decision)
+                .join(matches, matches.c.id == first.c.match_id)
+            ).all()  # fmt: skip
+        return {
+            r.case_id: PendingMatch(r.id, r.sentence, r.score, stance_of(r.features), bool(r.decision)) for r in rows
+        }
 
     def topics(self) -> list[str]:
         with self.database.read() as connection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -15,6 +15,7 @@ from kiemchung.errors import InputError
 from kiemchung.matching.engine import MatchOptions
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
 from kiemchung.services.matching import PostResult
+from kiemchung.text import strip_controls
 from kiemchung.web.auth import OptionalActor
 from kiemchung.web.deps import ArchiveDep, MatchingDep
 
@@ -102,6 +103,9 @@ class MatchItemOut(BaseModel):
     factcheck_id: str
     score: float = Field(ge=0.0, le=1.0)
     sentence: str
+    stance: Literal["repeats", "asks", "refutes"] = Field(
+        "repeats", description="The post toward this claim; a post that refutes it is not `matched`."
+    )
     match_id: int | None = None
 
 
@@ -139,7 +143,7 @@ def match(request: MatchRequest, matching: MatchingDep, actor: OptionalActor) ->
         if len(request.posts) > MAX_BATCH:
             raise InputError(f"at most {MAX_BATCH} posts per request")
         posts = [
-            (p.get("id") if isinstance(p, dict) else None, p.get("text") if isinstance(p, dict) else p)
+            (_clean(p.get("id")) if isinstance(p, dict) else None, _clean(p.get("text") if isinstance(p, dict) else p))
             for p in request.posts
         ]
         return MatchBatchOut(
@@ -149,7 +153,14 @@ def match(request: MatchRequest, matching: MatchingDep, actor: OptionalActor) ->
         )
     if request.text is None:
         raise InputError('give "text" (one post) or "posts" (a batch)')
-    result = matching.match_posts([(request.id, request.text)], request.top, store=store, options=API_OPTIONS)[0]
+    post = (_clean(request.id), _clean(request.text))
+    result = matching.match_posts([post], request.top, store=store, options=API_OPTIONS)[0]
     if result.error:
         raise InputError(result.error)
     return MatchResultOut.of(result)
+
+
+def _clean(value: Any) -> Any:
+    """A string from a free-form batch without control characters or lone surrogates (which would fail
+    when stored or echoed back); anything else as it is."""
+    return strip_controls(value) if isinstance(value, str) else value

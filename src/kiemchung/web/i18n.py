@@ -30,8 +30,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "match_button": "Đối chiếu",
         "matched": "Trùng với nhận định đã kiểm chứng",
         "not_matched": "Không trùng nhận định nào đã kiểm chứng",
+        "refutes_match": "Bài đăng này bác bỏ một nhận định đã được kiểm chứng",
         "score": "Điểm",
         "sentence": "Câu khớp",
+        "post_sentence": "Câu trong bài đăng",
+        "checked_claim": "Nhận định đã kiểm chứng",
+        "stance_label": "Bài đăng",
+        "closeness_label": "Mức giống",
+        "stance_repeats": "lặp lại nhận định",
+        "stance_asks": "hỏi về nhận định",
+        "stance_refutes": "bác bỏ nhận định",
+        "closeness_same": "rất giống",
+        "closeness_possible": "có thể",
+        "closeness_different": "không trùng",
         "language": "English",
     },
     "en": {
@@ -59,8 +70,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "match_button": "Match",
         "matched": "Repeats a fact-checked claim",
         "not_matched": "Repeats no fact-checked claim",
+        "refutes_match": "This post refutes a fact-checked claim",
         "score": "Score",
         "sentence": "Matched sentence",
+        "post_sentence": "The post's sentence",
+        "checked_claim": "Fact-checked claim",
+        "stance_label": "The post",
+        "closeness_label": "Closeness",
+        "stance_repeats": "repeats the claim",
+        "stance_asks": "asks about the claim",
+        "stance_refutes": "refutes the claim",
+        "closeness_same": "very similar",
+        "closeness_possible": "possibly the same",
+        "closeness_different": "not the same claim",
         "language": "Tiếng Việt",
     },
 }
@@ -91,6 +113,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "users": "Người dùng", "invite": "Mời", "role": "Vai trò", "active": "Đang hoạt động", "deactivate": "Khóa",
         "activate": "Mở khóa", "tokens": "Khóa API", "create": "Tạo", "revoke": "Thu hồi", "audit": "Nhật ký thao tác",
         "export": "Xuất", "subscriptions": "Theo dõi đơn vị khác", "subscribe": "Theo dõi", "refresh": "Cập nhật",
+        "import_problems": "Bị từ chối, cắt bớt hoặc bỏ liên kết",
         "name": "Tên", "kind": "Loại", "url": "Địa chỉ", "interval": "Chu kỳ (giây)", "add": "Thêm",
         "remove": "Xóa", "enable": "Bật", "disable": "Tắt", "last_success": "Lần thành công gần nhất",
         "last_error": "Lỗi gần nhất", "never": "chưa", "backlog": "Đang chờ xử lý", "posts": "Bài đăng",
@@ -122,6 +145,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "users": "Users", "invite": "Invite", "role": "Role", "active": "Active", "deactivate": "Deactivate",
         "activate": "Activate", "tokens": "API tokens", "create": "Create", "revoke": "Revoke", "audit": "Audit log",
         "export": "Export", "subscriptions": "Subscriptions", "subscribe": "Subscribe", "refresh": "Refresh",
+        "import_problems": "Refused, cut or link dropped",
         "name": "Name", "kind": "Kind", "url": "URL", "interval": "Interval (s)", "add": "Add", "remove": "Remove",
         "enable": "Enable", "disable": "Disable", "last_success": "Last success", "last_error": "Last error",
         "never": "never", "backlog": "Waiting", "posts": "Posts", "accept_invite": "Accept the invitation",
@@ -135,4 +159,27 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 for _language, _strings in WORKBENCH_STRINGS.items():
+    STRINGS[_language].update(_strings)
+
+ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "account": "Tài khoản", "change_password": "Đổi mật khẩu", "current_password": "Mật khẩu hiện tại",
+        "new_password": "Mật khẩu mới (ít nhất 10 ký tự)", "confirm_password": "Nhập lại mật khẩu mới",
+        "change_password_help": "Sau khi đổi, các phiên đăng nhập khác của bạn sẽ kết thúc.",
+        "password_changed": "Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.",
+        "reset_password": "Đặt lại mật khẩu", "set_password": "Đặt mật khẩu mới",
+        "reset_link": "Gửi đường dẫn đặt lại mật khẩu này (dùng một lần, hết hạn sau 24 giờ):",
+        "password_reset_done": "Đã đặt mật khẩu mới — hãy đăng nhập.",
+    },
+    "en": {
+        "account": "Account", "change_password": "Change password", "current_password": "Current password",
+        "new_password": "New password (at least 10 characters)", "confirm_password": "New password again",
+        "change_password_help": "Your other sessions end when you change it.",
+        "password_changed": "Password changed; your other sessions have ended.",
+        "reset_password": "Reset password", "set_password": "Set the new password",
+        "reset_link": "Send this password reset link (single use, expires in 24 hours):",
+        "password_reset_done": "New password set — sign in.",
+    },
+}  # fmt: skip
+for _language, _strings in ACCOUNT_STRINGS.items():
     STRINGS[_language].update(_strings)

@@ -12,8 +12,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from kiemchung.domain.claimreview import claimreview_json, factcheck_to_claimreview
+from kiemchung.domain.imports import is_http_url
 from kiemchung.errors import InputError
 from kiemchung.services.factchecks import ArchiveQuery
+from kiemchung.services.matching import MatchOut, PostResult
+from kiemchung.text import strip_controls
 from kiemchung.web.auth import OptionalActor
 from kiemchung.web.deps import ArchiveDep, ContextDep, MatchingDep
 from kiemchung.web.i18n import LANGUAGES, translator
@@ -21,6 +24,7 @@ from kiemchung.web.i18n import LANGUAGES, translator
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.tests["http_url"] = is_http_url  # `{% if url is http_url %}`: only http(s) links become <a href>
 
 
 def language_of(request: Request) -> str:
@@ -81,24 +85,30 @@ def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep, con
 
 @router.get("/feed.xml")
 def feed(request: Request, context: ContextDep) -> Response:
-    """Atom feed of the newest fact-checks (published here or imported), public."""
+    """Atom feed of the newest fact-checks (published here or imported), public. Every text goes through
+    `_xml`, so a control character stored before it was stripped on input cannot break the XML."""
     page = context.factcheck_store.page(1, FEED_SIZE)
-    base = context.settings.public_url.rstrip("/")
+    base = _xml(context.settings.public_url.rstrip("/"))
     updated = max((fc.updated_at for fc in page.items if fc.updated_at), default=datetime.now(UTC))
     entries = "".join(
-        f"<entry><id>{escape(base)}/factchecks/{escape(fc.id)}</id><title>{escape(fc.claim)}</title>"
-        f'<link href="{escape(base)}/factchecks/{escape(fc.id)}"/>'
+        f"<entry><id>{base}/factchecks/{_xml(fc.id)}</id><title>{_xml(fc.claim)}</title>"
+        f'<link href="{base}/factchecks/{_xml(fc.id)}"/>'
         f"<updated>{_aware(fc.updated_at or updated).isoformat()}</updated>"
-        f"<summary>{escape(fc.rating.label)}: {escape(fc.summary or '')}</summary>"
-        f"<author><name>{escape(fc.publisher or 'kiemchung')}</name></author></entry>"
+        f"<summary>{_xml(fc.rating.label)}: {_xml(fc.summary or '')}</summary>"
+        f"<author><name>{_xml(fc.publisher or 'kiemchung')}</name></author></entry>"
         for fc in page.items
     )
     body = (
         '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{escape(base)}/feed.xml</id><title>Kiểm Chứng</title><updated>{_aware(updated).isoformat()}</updated>"
-        f'<link rel="self" href="{escape(base)}/feed.xml"/>{entries}</feed>'
+        f"<id>{base}/feed.xml</id><title>Kiểm Chứng</title><updated>{_aware(updated).isoformat()}</updated>"
+        f'<link rel="self" href="{base}/feed.xml"/>{entries}</feed>'
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def _xml(text: str) -> str:
+    """Text safe inside an XML 1.0 element or attribute: no control characters, markup escaped."""
+    return escape(strip_controls(text))
 
 
 @router.get("/claimreviews.json")
@@ -126,4 +136,22 @@ async def match_page(
     text = str(form.get("text") or "")
     result = matching.match_posts([(None, text)])[0]
     claims = {m.factcheck_id: archive.show(m.factcheck_id) for m in result.matches}
-    return render(request, "match.html", text=text, result=result, claims=claims)
+    return render(request, "match.html", text=text, result=result, claims=claims, headline=headline_of(result),
+                  shows_rating=shows_rating)  # fmt: skip
+
+
+def headline_of(result: PostResult) -> str:
+    """The string key of the answer's headline: a post that refutes a claim it closely restates is neither
+    "matched" nor "nothing found"."""
+    if result.matched:
+        return "matched"
+    top = result.matches[0] if result.matches else None
+    if top is not None and top.closeness == "same" and top.stance == "refutes":
+        return "refutes_match"
+    return "not_matched"
+
+
+def shows_rating(result: PostResult, match: MatchOut) -> bool:
+    """A fact-check's rating stands beside a post only where the post was matched to that very claim: close
+    enough to be the same, and not refuting it."""
+    return result.matched and match.closeness == "same" and match.stance != "refutes"

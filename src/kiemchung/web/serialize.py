@@ -29,7 +29,8 @@ def case_json(case: Case, details: bool = True) -> dict[str, Any]:
         data["items"] = [
             {"id": i.id, "kind": i.kind, "text": i.text, "post_id": i.post_id, "post_url": i.post_url,
              "source": i.source, "match_id": i.match_id, "factcheck_id": i.factcheck_id, "score": i.score,
-             "feedback": i.feedback, "created_at": _iso(i.created_at)} for i in case.items
+             "sentence": i.sentence, "stance": i.stance, "closeness": i.closeness, "feedback": i.feedback,
+             "created_at": _iso(i.created_at)} for i in case.items
         ]  # fmt: skip
         data["comments"] = [
             {"id": c.id, "author": c.author, "body": c.body, "created_at": _iso(c.created_at)} for c in case.comments

@@ -7,6 +7,7 @@ the same services as the API do the work and the checking.
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -14,10 +15,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, READ, ROLES, TRIAGE, USER_ROLES, Actor
-from kiemchung.errors import AuthenticationError, InputError, KiemchungError
+from kiemchung.errors import AuthenticationError, InputError, KiemchungError, RateLimited
 from kiemchung.services.workbench import TRANSITIONS
 from kiemchung.store.cases import STATUSES, CaseFilter
-from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, needs
+from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep
 from kiemchung.web.i18n import translator
 from kiemchung.web.pages import language_of, render, render_error
@@ -63,7 +64,7 @@ def _optional_int(value: str | None) -> int | None:
 def login_form(request: Request, actor: OptionalActor) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", login_csrf=token, next=_safe_next(request.query_params.get("next")),
-                      email="", error=None)  # fmt: skip
+                      email="", error=None, message=request.query_params.get("msg"))  # fmt: skip
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.app.state.context.settings.secure_cookies)  # fmt: skip
     return response
@@ -76,13 +77,16 @@ async def login(request: Request, context: ContextDep) -> Response:
     target = _safe_next(form.get("next"))
     if not cookie or not secrets.compare_digest(cookie, str(form.get("login_csrf") or "")):
         return _back(f"/login?next={quote(target)}", "reload the page and sign in again")
+    email, password = str(form.get("email") or ""), str(form.get("password") or "")
     try:
-        signed = context.accounts.sign_in(str(form.get("email") or ""), str(form.get("password") or ""))
-    except AuthenticationError as exc:
+        signed = await password_work(request, partial(context.accounts.sign_in, email, password, client_of(request)))
+    except (AuthenticationError, RateLimited) as exc:
         token = secrets.token_urlsafe(24)
-        failed = render(request, "login.html", status=401, login_csrf=token, next=target,
-                        email=str(form.get("email") or ""), error=str(exc))  # fmt: skip
+        failed = render(request, "login.html", status=429 if isinstance(exc, RateLimited) else 401,
+                        login_csrf=token, next=target, email=email, error=str(exc))  # fmt: skip
         failed.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+        if isinstance(exc, RateLimited):
+            failed.headers["Retry-After"] = str(exc.retry_after)
         return failed
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, signed.secret, httponly=True, samesite="lax", max_age=14 * 24 * 3600,
@@ -107,8 +111,10 @@ def invite_form(request: Request, secret: str, context: ContextDep, actor: Optio
 @router.post("/invite/{secret}", response_class=HTMLResponse)
 async def accept_invite(request: Request, secret: str, context: ContextDep) -> Response:
     form = await request.form()
+    accept = partial(context.accounts.accept_invite, secret, str(form.get("display_name") or ""),
+                     str(form.get("password") or ""))  # fmt: skip
     try:
-        context.accounts.accept_invite(secret, str(form.get("display_name") or ""), str(form.get("password") or ""))
+        await password_work(request, accept)
     except InputError as exc:
         return render(request, "invite.html", status=422, invite=context.accounts.invite_for(secret), error=str(exc))
     return _back("/login", "✓")
@@ -313,6 +319,14 @@ async def set_role(request: Request, user_id: int, actor: Admin, context: Contex
     form = await request.form()
     context.accounts.set_role(actor, user_id, str(form.get("role") or ""))
     return _back("/admin")
+
+
+@router.post("/admin/users/{user_id}/reset", response_class=HTMLResponse)
+def issue_reset(request: Request, user_id: int, actor: Admin, context: ContextDep) -> Response:
+    _, secret = context.accounts.issue_reset(actor, user_id)
+    link = f"{context.settings.public_url.rstrip('/')}/reset/{secret}"
+    t = translator(language_of(request))
+    return _admin_page(request, actor, context, secret=link, secret_label=t["reset_link"])
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse)
