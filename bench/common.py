@@ -22,6 +22,16 @@ def require_shared(*parts: str) -> Path:
     return path
 
 
+def model_version(name: str) -> str:
+    """The installed version of an embedder's package: a cache of another version's vectors is not reused."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "local"
+
+
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -36,7 +46,7 @@ class CachedEmbedder:
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
-        self.path = CACHE / f"{name}-{inner.name}.npz"
+        self.path = CACHE / f"{name}-{inner.name}-{model_version(inner.name)}.npz"
         self.cache: dict[str, np.ndarray] = {}
         self.computed = 0
         self.dirty = False

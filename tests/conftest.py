@@ -31,9 +31,12 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+LOOPBACK = "127.0.0.0/8"  # the tests' sites live there; fetching refuses it unless allowed
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, data_dir=tmp_path / "data", embedder="hashing")
+    return load_settings(environ={}, data_dir=tmp_path / "data", embedder="hashing", fetch_allow_networks=LOOPBACK)
 
 
 def _pg_bin(name: str) -> str | None:

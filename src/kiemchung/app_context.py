@@ -102,7 +102,7 @@ class AppContext:
 
     @cached_property
     def collector(self) -> Collector:
-        return Collector(self.database, self.source_store, self.inbox, self.fetcher)
+        return Collector(self.database, self.source_store, self.inbox, self.fetcher, self.settings.fetch_workers)
 
     @cached_property
     def processor(self) -> Processor:

@@ -6,6 +6,7 @@ and a test fails when a setting is not documented there.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -61,6 +62,14 @@ class Settings:
     host_interval: float = _setting(1.0, "Seconds between two requests to the same host (politeness).", "HOST_INTERVAL")
     fetch_retries: int = _setting(2, "Retries of a failed request, with doubling back-off.", "FETCH_RETRIES")
     obey_robots: bool = _setting(True, "Respect robots.txt.", "OBEY_ROBOTS")
+    fetch_allow_networks: str = _setting(
+        "",
+        "Networks fetched although not public, comma-separated CIDRs (an intranet; empty: public addresses only).",
+        "FETCH_ALLOW_NETWORKS",
+    )
+    fetch_workers: int = _setting(
+        4, "Sources fetched at the same time (still one request at a time per host).", "FETCH_WORKERS"
+    )
     run_pipeline: bool = _setting(
         False, "Run the monitoring pipeline inside `serve` (use one pipeline per database).", "RUN_PIPELINE"
     )
@@ -158,6 +167,13 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("KIEMCHUNG_WEBHOOK_URL must be an http(s) URL")
     if not 0.0 <= settings.match_threshold < 1.0:
         raise ConfigError("KIEMCHUNG_MATCH_THRESHOLD must be in [0, 1)")
+    if settings.fetch_workers < 1 or settings.fetch_timeout <= 0:
+        raise ConfigError("KIEMCHUNG_FETCH_WORKERS must be at least 1 and KIEMCHUNG_FETCH_TIMEOUT positive")
+    for network in filter(None, (part.strip() for part in settings.fetch_allow_networks.split(","))):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"KIEMCHUNG_FETCH_ALLOW_NETWORKS: {network!r} is not a CIDR network") from None
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -29,7 +29,7 @@ TOPICS = ["giá điện", "học phí", "xăng dầu", "bảo hiểm y tế", "t
 def _text(n: int) -> str:
     topic = TOPICS[n % len(TOPICS)]
     if n % 50 == 0:
-        return f"Chia sẻ gấp: uống nước chanh nóng mỗi sáng chữa khỏi ung thư, bài số {n}."
+        return f"Chia sẻ gấp: uống nước chanh nóng mỗi sáng giúp chữa khỏi bệnh ung thư, bài số {n}."
     return (
         f"Bản tin số {n}: {topic} sẽ tăng {n % 17 + 1} phần trăm từ ngày {n % 28 + 1} tháng {n % 12 + 1}. "
         f"Cơ quan quản lý cho biết quyết định số {n} đã được ban hành. Người dân có ý kiến trái chiều."
@@ -38,7 +38,8 @@ def _text(n: int) -> str:
 
 def _run(data_dir: Path, database_url: str, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KIEMCHUNG_EMBEDDER": "hashing", "KIEMCHUNG_DATABASE_URL": database_url,
-           "KIEMCHUNG_HOST_INTERVAL": "0", "KIEMCHUNG_OBEY_ROBOTS": "false"}  # fmt: skip
+           "KIEMCHUNG_HOST_INTERVAL": "0", "KIEMCHUNG_OBEY_ROBOTS": "false",
+           "KIEMCHUNG_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}  # fmt: skip
     command = [sys.executable, "-c", "from kiemchung.cli import main; main()", "--data-dir", str(data_dir), *args]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

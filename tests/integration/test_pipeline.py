@@ -139,7 +139,7 @@ def test_repeat_alerts_arrive_by_webhook_and_smtp_as_digests(
             webhook_url=receiver.url("/hook"), webhook_secret="s3cret", smtp_host="127.0.0.1",
             smtp_port=controller.port, alert_email_to="desk@example.org", alert_digest_seconds=3600,
         )  # fmt: skip
-        _push(app_context, "partner", [("p1", "Ae ơi, uống nước chanh nóng mỗi sáng là chữa khỏi ung thư nhé!")])
+        _push(app_context, "partner", [("p1", "Ae ơi, uống nước chanh nóng mỗi sáng chữa khỏi ung thư nhé!")])
         app_context.monitor.drain()
         dispatcher = AlertDispatcher(settings, app_context.alert_store)
         assert dispatcher.deliver_due() == {"webhook": 1, "email": 1}
@@ -281,3 +281,16 @@ def test_an_item_that_breaks_processing_is_set_aside_and_the_rest_flows(app_cont
     assert app_context.inbox.counts()["pending"] == 0
     [(key, reason)] = app_context.inbox.rejected()
     assert key == "bad" and reason == "processing failed: RuntimeError: a bug met an unexpected sentence"
+
+
+def test_a_post_refuting_a_checked_claim_raises_no_repeat_alert(app_context: AppContext) -> None:
+    """Debunks are coverage, not misinformation: stored as a suggestion with stance "refutes", never alerted."""
+    _debunked(app_context)
+    debunk = "Không có chuyện uống nước chanh nóng mỗi sáng chữa khỏi ung thư, đây là tin giả, đừng tin."
+    repeat = "Ae ơi, uống nước chanh nóng mỗi sáng chữa khỏi ung thư nhé!"
+    _push(app_context, "partner", [("debunk", debunk), ("repeat", repeat)])
+    app_context.monitor.drain()
+    assert [a.post_id for a in app_context.alert_store.recent(kind="repeat")] == ["repeat"]
+    answer = app_context.matching.match_posts([("debunk", debunk)])[0]
+    assert answer.matches[0].factcheck_id == "fc-chanh" and answer.matches[0].stance == "refutes"
+    assert not answer.matched

@@ -58,14 +58,32 @@ def _read_posts(stream: IO[bytes]) -> Iterator[tuple[int, object, object]]:
     type=click.Choice(["cascade", "always", "never"]),
     help="When to spend the embedder: only where it can change the answer, always, or never.",
 )
+@click.option(
+    "--embed-all",
+    is_flag=True,
+    help="Embed every archive claim that lacks a vector before matching, however many (progress and ETA shown).",
+)
 @click.option("--batch-size", default=64, show_default=True, type=int)
 @click.pass_context
-def match(ctx: click.Context, source: IO[bytes], top_k: int | None, store: bool, dense: str, batch_size: int) -> None:
+def match(
+    ctx: click.Context,
+    source: IO[bytes],
+    top_k: int | None,
+    store: bool,
+    dense: str,
+    embed_all: bool,
+    batch_size: int,
+) -> None:
     """Which posts repeat a fact-checked claim.
 
     Reads JSON Lines posts {"id": ..., "text": ...} (plain text lines too) from SOURCE or stdin and writes
-    one JSON line per post: {"id", "matched", "matches": [{"factcheck_id", "score", "sentence"}]}, best
-    first. A line that cannot be read gets {"error": ...} and exit status 1 at the end.
+    one JSON line per post: {"id", "matched", "matches": [{"factcheck_id", "score", "sentence", "stance"}]},
+    best first; "stance" is repeats, asks or refutes (a refuting post is not "matched"). A line that
+    cannot be read gets {"error": ...} and exit status 1 at the end.
+
+    Archive claims without a dense vector are embedded first (up to KIEMCHUNG_EMBED_BEFORE_MATCH, or all
+    with --embed-all), with a progress bar and an ETA; where some remain, the command says how many claims
+    were searched lexically only.
     """
     from kiemchung.matching.engine import MatchOptions
 
@@ -75,10 +93,19 @@ def match(ctx: click.Context, source: IO[bytes], top_k: int | None, store: bool,
     with bar:
         index = app.matching.index(progress=update)
     missing = len(index.missing_vectors())
-    if dense != "never" and app.matching.embedder and 0 < missing <= app.settings.embed_before_match:
-        bar, update = _progress_bar("embedding archive")
-        with bar:
-            app.matching.embed_missing(progress=update)
+    if dense != "never" and app.matching.embedder and missing:
+        if embed_all or missing <= app.settings.embed_before_match:
+            bar, update = _progress_bar("embedding archive")
+            with bar:
+                app.matching.embed_missing(progress=update)
+        lexical_only = len(index.missing_vectors())
+        if lexical_only:
+            click.echo(
+                f"{lexical_only} of {len(index)} archive claims have no dense vector yet and are searched lexically "
+                "only (a translation or a free rewording of them can be missed). Embed them with --embed-all or "
+                "`kiemchung index rebuild --embed`, or let `kiemchung serve` embed them in the background.",
+                err=True,
+            )
     options = MatchOptions(dense=dense)
     failures = 0
     pending: list[tuple[int, object, object]] = []

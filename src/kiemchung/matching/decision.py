@@ -30,7 +30,7 @@ class LogisticModel:
         z = float(self.vector(features) @ self.weights)
         return float(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
-    def to_json(self) -> dict[str, list[float] | list[str]]:
+    def to_json(self) -> dict[str, object]:
         return {
             "names": list(self.names),
             "weights": self.weights.tolist(),
@@ -43,6 +43,18 @@ class LogisticModel:
         return cls(tuple(data["names"]), np.array(data["weights"]), np.array(data["mean"]), np.array(data["scale"]))
 
 
+# Monotone in the evidence: more coverage or similarity never lowers the probability, a conflict never raises it.
+EVIDENCE_FOR = frozenset(
+    {"cov_claim", "cov_query", "soft_cov_claim", "soft_cov_query", "folded_cov_claim", "bigram_cov_claim",
+     "lexical_relative", "lexical_top", "dense", "dense_relative"}
+)  # fmt: skip
+EVIDENCE_AGAINST = frozenset(
+    {"number_conflict", "numbers_missing", "negation_mismatch", "opposite_conflict", "names_missing",
+     "names_extra", "numbers_missing_count", "fact_swaps", "number_swaps", "missing_idf_claim",
+     "unmatched_claim_words", "unmatched_claim_max_idf"}
+)  # fmt: skip
+
+
 def fit_logistic(
     rows: Sequence[Mapping[str, float]],
     labels: Sequence[int],
@@ -50,8 +62,10 @@ def fit_logistic(
     sample_weight: Sequence[float] | None = None,
     l2: float = 1.0,
     iterations: int = 50,
+    monotone: bool = False,
 ) -> LogisticModel:
-    """L2-regularised logistic regression by Newton's method (deterministic, no dependencies)."""
+    """L2-regularised logistic regression by Newton's method (deterministic, no dependencies); with
+    `monotone`, by bounded L-BFGS so that evidence for a match weighs ≥ 0 and evidence against ≤ 0."""
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -64,6 +78,8 @@ def fit_logistic(
     w = np.zeros(len(names))
     penalty = np.full(len(names), l2)
     penalty[bias] = 0.0
+    if monotone:
+        return LogisticModel(tuple(names), _fit_bounded(xs, y, sw, penalty, names), mean, scale)
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(xs @ w, -30, 30)))
         gradient = xs.T @ (sw * (p - y)) + penalty * w
@@ -73,6 +89,123 @@ def fit_logistic(
         if np.abs(step).max() < 1e-8:
             break
     return LogisticModel(tuple(names), w, mean, scale)
+
+
+@dataclass
+class MLPModel:
+    """One hidden layer of tanh units over the standardised features, a logistic output: it can weigh one
+    feature by another (a high dense similarity means less when the claim's numbers are missing)."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    hidden_weights: np.ndarray  # features × units
+    hidden_bias: np.ndarray
+    output_weights: np.ndarray
+    output_bias: float
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        raw = np.array([features.get(n, 0.0) for n in self.names], dtype=np.float64)
+        hidden = np.tanh(((raw - self.mean) / self.scale) @ self.hidden_weights + self.hidden_bias)
+        z = float(hidden @ self.output_weights + self.output_bias)
+        return float(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "type": "mlp",
+            "names": list(self.names),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "hidden_weights": self.hidden_weights.tolist(),
+            "hidden_bias": self.hidden_bias.tolist(),
+            "output_weights": self.output_weights.tolist(),
+            "output_bias": self.output_bias,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> MLPModel:
+        return cls(
+            tuple(data["names"]),
+            np.array(data["mean"]),
+            np.array(data["scale"]),
+            np.array(data["hidden_weights"]),
+            np.array(data["hidden_bias"]),
+            np.array(data["output_weights"]),
+            float(data["output_bias"]),
+        )
+
+
+PairModel = LogisticModel | MLPModel
+
+
+def model_from_json(data: Mapping) -> PairModel:
+    return MLPModel.from_json(data) if data.get("type") == "mlp" else LogisticModel.from_json(data)
+
+
+def fit_mlp(
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[int],
+    names: Sequence[str],
+    sample_weight: Sequence[float] | None = None,
+    hidden: int = 16,
+    l2: float = 1e-3,
+    seed: int = 0,
+) -> MLPModel:
+    """Weighted cross-entropy with an L2 penalty, minimised by L-BFGS from a seeded start (deterministic)."""
+    from scipy.optimize import minimize
+
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    sw = sw / sw.sum()
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    xs = (x - mean) / scale
+    n, h = xs.shape[1], hidden
+    rng = np.random.default_rng(seed)
+    start = np.concatenate([rng.normal(0, 1 / np.sqrt(n), n * h), np.zeros(h), rng.normal(0, 1 / np.sqrt(h), h), [0.0]])
+
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        return theta[: n * h].reshape(n, h), theta[n * h : n * h + h], theta[n * h + h : n * h + 2 * h], theta[-1]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w1, b1, w2, b2 = unpack(theta)
+        a = np.tanh(xs @ w1 + b1)
+        z = np.clip(a @ w2 + b2, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        eps = 1e-12
+        value = -np.sum(sw * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) + l2 * (
+            np.sum(w1**2) + np.sum(w2**2)
+        )
+        dz = sw * (p - y)
+        dw2 = a.T @ dz + 2 * l2 * w2
+        db2 = dz.sum()
+        da = np.outer(dz, w2) * (1 - a**2)
+        dw1 = xs.T @ da + 2 * l2 * w1
+        db1 = da.sum(axis=0)
+        return float(value), np.concatenate([dw1.ravel(), db1, dw2, [db2]])
+
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    w1, b1, w2, b2 = unpack(result.x)
+    return MLPModel(tuple(names), mean, scale, w1, b1, w2, float(b2))
+
+
+def _fit_bounded(
+    xs: np.ndarray, y: np.ndarray, sw: np.ndarray, penalty: np.ndarray, names: Sequence[str]
+) -> np.ndarray:
+    from scipy.optimize import minimize
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = np.clip(xs @ w, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = float(np.sum(sw * (np.logaddexp(0, z) - y * z)) + 0.5 * np.sum(penalty * w * w))
+        return value, xs.T @ (sw * (p - y)) + penalty * w
+
+    bounds = [
+        (0.0, None) if n in EVIDENCE_FOR else (None, 0.0) if n in EVIDENCE_AGAINST else (None, None) for n in names
+    ]
+    result = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 1000})
+    return np.asarray(result.x)
 
 
 CROSS_FEATURES = (
@@ -99,8 +232,8 @@ class Decision:
     """Logistic models per kind of pair ("vi", "en", "cross"), each without ("lexical") and with ("full")
     the dense features, and the default threshold of each kind."""
 
-    lexical: dict[str, LogisticModel]
-    full: dict[str, LogisticModel]
+    lexical: dict[str, PairModel]
+    full: dict[str, PairModel]
     thresholds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 0.5))
     provenance: dict[str, object] = field(default_factory=dict)
 
@@ -111,7 +244,7 @@ class Decision:
         def zero(names: Sequence[str]) -> LogisticModel:
             return LogisticModel(tuple(names), np.zeros(len(names)), np.zeros(len(names)), np.ones(len(names)))
 
-        lexical = {k: zero(LEXICAL_FEATURES) for k in KINDS}
+        lexical: dict[str, PairModel] = {k: zero(LEXICAL_FEATURES) for k in KINDS}
         return cls(lexical, {k: zero(CROSS_FEATURES if k == "cross" else ALL_FEATURES) for k in KINDS})
 
     def threshold(self, kind: str) -> float:
@@ -136,8 +269,8 @@ class Decision:
     def load(cls, path: Path = ARTIFACT) -> Decision:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
-            {k: LogisticModel.from_json(v) for k, v in data["lexical"].items()},
-            {k: LogisticModel.from_json(v) for k, v in data["full"].items()},
+            {k: model_from_json(v) for k, v in data["lexical"].items()},
+            {k: model_from_json(v) for k, v in data["full"].items()},
             data["thresholds"],
             data.get("provenance", {}),
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from kiemchung.matching.decision import Decision, model_kind
 from kiemchung.matching.embedders import Embedder
 from kiemchung.matching.features import DENSE_FEATURES, dense_features, lexical_features
 from kiemchung.matching.index import ArchiveClaim, MatchIndex
+from kiemchung.matching.stance import StanceModel
 from kiemchung.text import split_sentences
 from kiemchung.text.analysis import Analysis, analyse
 from kiemchung.text.language import guess_language
@@ -28,8 +29,8 @@ class MatchOptions:
     scored: int = 10  # of which this many get pair features
     dense_candidates: int = 10
     dense: str = "cascade"  # cascade | always | never
-    accept_above: float = 0.9  # lexical probability that decides without the embedder
-    reject_below: float = 0.1
+    accept_above: float = 0.97  # lexical probability that decides without the embedder
+    reject_below: float = 0.02  # real rewordings share few words: a low lexical score still deserves a look
     other_language_share: float = 0.05  # look for translations when this share of claims is in another language
     max_sentences: int = 40
     embed_candidates: bool = True  # embed archive candidates lacking a vector now (False: leave it to the
@@ -43,11 +44,15 @@ class MatchItem:
     score: float
     sentence: str
     kind: str = "vi"  # which calibrated model judged it: vi, en or cross
+    stance: str = "repeats"  # the post toward this claim: repeats, asks or refutes
     features: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class PostMatch:
+    """`matched`: the best candidate clears its threshold and the post repeats or asks about it (a post
+    that refutes a fact-checked claim is coverage, not a repeat)."""
+
     matched: bool
     matches: list[MatchItem]
     language: str
@@ -84,13 +89,15 @@ class MatchEngine:
         embedder: Embedder | None = None,
         options: MatchOptions | None = None,
         threshold_override: float = 0.0,
+        stance: StanceModel | None = None,
     ) -> None:
         self.index = index
         self.decision = decision
+        self.stance = stance or StanceModel.load()
         self.embedder = embedder
         self.options = options or MatchOptions()
         self.threshold_override = threshold_override
-        self._claim_analysis = lru_cache(maxsize=50_000)(analyse)
+        self._claim_analysis = lru_cache(maxsize=50_000)(partial(analyse, spin=index.spin))
 
     def threshold(self, kind: str) -> float:
         return self.threshold_override or self.decision.threshold(kind)
@@ -105,12 +112,12 @@ class MatchEngine:
         chosen = [u for post in units for u in post if self._needs_dense(u)]
         if chosen and self.embedder is not None and self.index.vectors is not None:
             self._add_dense(chosen)
-        return [self._result(post, lang, top_k) for post, lang in zip(units, languages, strict=True)]
+        return [self._result(text, post, lang, top_k) for text, post, lang in zip(texts, units, languages, strict=True)]
 
     def _lexical_units(self, text: str, language: str) -> list[_Unit]:
         units = []
         for sentence in sentence_units(text, self.options):
-            analysis = analyse(sentence)
+            analysis = analyse(sentence, self.index.spin)
             hits = self.index.lexical.search(analysis.features(), self.options.candidates)
             unit = _Unit(sentence, analysis, language, hits)
             best = hits[0][1] if hits else 0.0
@@ -124,7 +131,8 @@ class MatchEngine:
         kind = model_kind(unit.language, self.index.claims[claim_id].language)
         unit.scored[claim_id] = features
         unit.kinds[claim_id] = kind
-        unit.probabilities[claim_id] = self.decision.score(features, kind)
+        probability = self.decision.score(features, kind)
+        unit.probabilities[claim_id] = max(probability, VERBATIM_SCORE) if verbatim(features) else probability
 
     def _lexical_features(self, analysis: Analysis, claim_id: str, score: float, best: float) -> dict[str, float]:
         claim = self._claim_analysis(self.index.claims[claim_id].text)
@@ -139,7 +147,7 @@ class MatchEngine:
         same_language = [p for c, p in unit.probabilities.items() if unit.kinds[c] != "cross"]
         best = max(same_language, default=0.0)
         if best >= self.options.accept_above:
-            return False
+            return False  # decided without it (above every calibrated threshold)
         if 1.0 - self.index.language_shares().get(unit.language, 0.0) >= self.options.other_language_share:
             return True  # a translation can only be found by meaning
         return best >= self.options.reject_below
@@ -187,14 +195,59 @@ class MatchEngine:
             )
             self._judge(unit, claim_id, dense_features(base, cosine, best_cosine))
 
-    def _result(self, units: list[_Unit], language: str, top_k: int) -> PostMatch:
-        best: dict[str, MatchItem] = {}
+    def _result(self, text: str, units: list[_Unit], language: str, top_k: int) -> PostMatch:
+        best: dict[str, tuple[float, _Unit]] = {}
         for unit in units:
             for claim_id, probability in unit.probabilities.items():
-                if claim_id not in best or probability > best[claim_id].score:
-                    best[claim_id] = MatchItem(
-                        claim_id, round(probability, 4), unit.sentence, unit.kinds[claim_id], unit.scored[claim_id]
-                    )
-        ranked = sorted(best.values(), key=lambda m: (-m.score, m.factcheck_id))[:top_k]
-        matched = bool(ranked) and ranked[0].score >= self.threshold(ranked[0].kind)
-        return PostMatch(matched, ranked, language, embedded=any(u.embedded for u in units))
+                if claim_id not in best or probability > best[claim_id][0]:
+                    best[claim_id] = (probability, unit)
+        whole = " ".join(clean_post(text[: self.options.max_chars]).split())
+        for claim_id, (probability, unit) in list(best.items()):
+            if unit.sentence == whole and len(units) > 1:  # shown with the sentence that also clears the threshold
+                threshold = self.threshold(unit.kinds[claim_id])
+                sentences = [u for u in units if u is not unit and u.probabilities.get(claim_id, 0.0) >= threshold]
+                if sentences:
+                    best[claim_id] = (probability, max(sentences, key=lambda u: u.probabilities[claim_id]))
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:top_k]
+        items = [
+            MatchItem(
+                claim_id,
+                round(probability, 4),
+                unit.sentence,
+                unit.kinds[claim_id],
+                self.stance_of(text, unit.sentence, claim_id),
+                unit.scored[claim_id],
+            )
+            for claim_id, (probability, unit) in ranked
+        ]
+        matched = bool(items) and is_match(items[0], self.threshold(items[0].kind))
+        return PostMatch(matched, items, language, embedded=any(u.embedded for u in units))
+
+    def stance_of(self, text: str, sentence: str, claim_id: str) -> str:
+        """The stance of a short post as a whole (a question mark or a denial may sit in another sentence);
+        of a long post, the matched sentence's."""
+        context = text if len(text) <= STANCE_CONTEXT_CHARS else sentence
+        return self.stance.stance(context, self.index.claims[claim_id].text)
+
+
+STANCE_CONTEXT_CHARS = 600
+VERBATIM_SCORE = 0.99
+
+
+def verbatim(features: dict[str, float]) -> bool:
+    """The post has every word and every word pair of the claim (diacritics and shorthand aside), with no
+    negation or number of its own against them: the claim repeated word for word, whatever the learnt weights
+    say (they were learnt where near-copies are mostly one-fact contradictions). Whether it repeats or refutes
+    the claim is the stance's answer."""
+    return (
+        features.get("folded_cov_claim", 0.0) >= 1.0
+        and features.get("bigram_cov_claim", 0.0) >= 1.0
+        and not features.get("negation_mismatch")
+        and not features.get("number_conflict")
+        and not features.get("opposite_conflict")
+    )
+
+
+def is_match(item: MatchItem, threshold: float) -> bool:
+    """The decision: the same claim, repeated or asked about (not refuted)."""
+    return item.score >= threshold and item.stance != "refutes"

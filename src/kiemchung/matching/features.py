@@ -8,9 +8,11 @@ import math
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
-from kiemchung.text.analysis import OPPOSITE, Analysis
+from kiemchung.text.analysis import MAGNITUDES, OPPOSITE, Analysis
+from kiemchung.text.normalize import fold_diacritics
 
 IdfLookup = Callable[[Sequence[str]], list[float]]
+FOLDED_MAGNITUDES = frozenset(fold_diacritics(m) for m in MAGNITUDES)
 
 LEXICAL_FEATURES = (
     "bias",
@@ -65,11 +67,13 @@ def _swaps(claim: Analysis, query: Analysis, soft_claim: Sequence[bool]) -> tupl
     a number, a name) inside an otherwise identical context. Spun or folded words count as equivalent.
     """
     matcher = SequenceMatcher(a=claim.folded, b=query.folded, autojunk=False)
+    same_quantities = claim.numbers <= query.numbers  # "2,34 triệu" written "2tr340" is no swap
     swaps = numbers = 0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace" or i2 - i1 > 3 or j2 - j1 > 3:
             continue
         lost = [claim.folded[i] for i in range(i1, i2) if not soft_claim[i]]
+        lost = [t for t in lost if not (same_quantities and (t[:1].isdigit() or t in FOLDED_MAGNITUDES))]
         if not any(token[:1].isdigit() or token in claim.names for token in lost):
             continue  # a reworded phrase, not a swapped number, date or name
         swaps += 1

@@ -16,6 +16,7 @@ from kiemchung.matching.lexical import LexicalIndex
 from kiemchung.matching.vectors import VectorStore
 from kiemchung.text.analysis import analyse
 from kiemchung.text.language import guess_language, language_code
+from kiemchung.text.spinning import SpinTable
 
 FORMAT_VERSION = 2
 
@@ -42,17 +43,21 @@ class Watermark:
         return cls(count, updated.isoformat() if updated else None)
 
 
-def document_features(claim: ArchiveClaim) -> dict[str, float]:
+def document_features(claim: ArchiveClaim, spin: SpinTable | None = None) -> dict[str, float]:
     """What the lexical index holds for a claim: its own features, plus its summary's at half weight."""
-    features = analyse(claim.text).features()
+    features = analyse(claim.text, spin).features()
     if claim.context:
-        for feature, count in analyse(claim.context).features().items():
+        for feature, count in analyse(claim.context, spin).features().items():
             features[feature] = features.get(feature, 0.0) + 0.5 * count
     return features
 
 
 class MatchIndex:
-    def __init__(self, dimension: int | None = None) -> None:
+    """`spin`: the synonym table that analyses claims and posts (the shipped one unless a benchmark holds
+    half of it out)."""
+
+    def __init__(self, dimension: int | None = None, spin: SpinTable | None = None) -> None:
+        self.spin = spin
         self.lexical = LexicalIndex()
         self.claims: dict[str, ArchiveClaim] = {}
         self.vectors = VectorStore(dimension) if dimension else None
@@ -82,7 +87,7 @@ class MatchIndex:
                 continue
             self.claims[fc.id] = claim
             self._languages = None
-            self.lexical.add(fc.id, document_features(claim))
+            self.lexical.add(fc.id, document_features(claim, self.spin))
             count += 1
         return count
 

@@ -6,8 +6,11 @@ search (a vstack and a CSC conversion, not a full re-analysis). Family weights a
 
 from __future__ import annotations
 
+import gzip
 import json
+import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +23,21 @@ B = 0.75
 # (function words, their folded forms and groups) are skipped: they barely move BM25 and cost the most.
 PRUNE_FROM = 1000
 COMMON_SHARE = 0.2
+# Word statistics of a news background (scripts/build_background_df.py). The decision reads idf in its
+# features; in an archive of a dozen claims every word looks rare, so below BACKGROUND_UNTIL documents the
+# background's lines count as extra documents, fading out as the archive grows.
+BACKGROUND_DF = Path(__file__).resolve().parents[1] / "text" / "data" / "background_df.json.gz"
+BACKGROUND_UNTIL = 3000
+
+
+@lru_cache(maxsize=1)
+def background_df() -> tuple[int, dict[str, int]]:
+    """(documents, feature → documents containing it); (0, {}) when the table is not shipped."""
+    if not BACKGROUND_DF.exists():
+        return 0, {}
+    with gzip.open(BACKGROUND_DF, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    return int(data["documents"]), {k: int(v) for k, v in data["df"].items()}
 
 
 def family_of(feature: str) -> str:
@@ -38,6 +56,7 @@ class LexicalIndex:
         self._pending: list[tuple[int, dict[int, float]]] = []
         self._weighted: sp.csc_matrix | None = None
         self._idf = np.zeros(0, dtype=np.float32)
+        self._doc_freq = np.zeros(0, dtype=np.float32)
 
     @property
     def alive(self) -> np.ndarray:
@@ -97,6 +116,7 @@ class LexicalIndex:
         lengths = np.asarray(tf.sum(axis=1)).ravel()
         average = lengths[alive].mean() if alive.any() else 1.0
         doc_freq = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
+        self._doc_freq = doc_freq
         n = max(int(alive.sum()), 1)
         self._idf = np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
         coo = tf.tocoo()
@@ -134,8 +154,23 @@ class LexicalIndex:
         return [(self.ids[i], float(scores[i])) for i in top]
 
     def idf_of(self, features: Sequence[str]) -> list[float]:
+        """The idf of each feature as the decision's features read it (0 for a feature no claim has)."""
         self._weights()
-        return [float(self._idf[self.vocabulary[f]]) if f in self.vocabulary else 0.0 for f in features]
+        n = self.size
+        documents, table = background_df()
+        if n >= BACKGROUND_UNTIL or not documents:
+            return [float(self._idf[self.vocabulary[f]]) if f in self.vocabulary else 0.0 for f in features]
+        share = 1.0 - n / BACKGROUND_UNTIL  # the background's weight fades as the archive grows
+        extra = share * documents
+        out = []
+        for feature in features:
+            index = self.vocabulary.get(feature)
+            if index is None:
+                out.append(0.0)
+                continue
+            df = self._doc_freq[index] + share * table.get(feature, 0)
+            out.append(math.log1p((n + extra - df + 0.5) / (df + 0.5)))
+        return out
 
     def save(self, directory: Path) -> None:
         self._flush()

@@ -14,7 +14,7 @@ from kiemchung.domain.models import FactCheck, SuggestedMatch
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.matching.decision import ARTIFACT, MIN_FEEDBACK, Decision, Recalibration, fit_recalibration
 from kiemchung.matching.embedders import Embedder, make_embedder
-from kiemchung.matching.engine import MatchEngine, MatchOptions, PostMatch
+from kiemchung.matching.engine import MatchEngine, MatchOptions, PostMatch, is_match
 from kiemchung.matching.index import MatchIndex, Watermark
 from kiemchung.settings import Settings
 from kiemchung.store.factchecks import FactCheckStore
@@ -36,7 +36,9 @@ class MatchOut:
     factcheck_id: str
     score: float
     sentence: str
+    stance: str = "repeats"  # repeats | asks | refutes
     match_id: int | None = None
+    closeness: str = "different"  # same | possible | different: the score in words, for readers
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,23 @@ class PostResult:
 
 
 def _match_json(m: MatchOut) -> dict[str, object]:
-    data: dict[str, object] = {"factcheck_id": m.factcheck_id, "score": m.score, "sentence": m.sentence}
+    data: dict[str, object] = {
+        "factcheck_id": m.factcheck_id,
+        "score": m.score,
+        "sentence": m.sentence,
+        "stance": m.stance,
+    }
     if m.match_id is not None:
         data["match_id"] = m.match_id
     return data
+
+
+def closeness(score: float, threshold: float) -> str:
+    """The score as a reader understands it: "same" at or above the decision threshold, "possible" where a
+    reviewer should look (SUGGESTION_SHARE of it), "different" below."""
+    if score >= threshold:
+        return "same"
+    return "possible" if score >= SUGGESTION_SHARE * threshold else "different"
 
 
 def check_text(text: object) -> str:
@@ -303,14 +318,30 @@ class MatchService:
         ]
         scored.sort(key=lambda pair: -pair[1])
         scored = [pair for pair in scored if pair[1] >= MIN_REPORTED_SCORE]
-        matched = bool(scored) and scored[0][1] >= engine.threshold(scored[0][0].kind)
+        matched = bool(scored) and is_match(
+            replace(scored[0][0], score=scored[0][1]), engine.threshold(scored[0][0].kind)
+        )
         suggestion = None
         if scored and scored[0][1] >= SUGGESTION_SHARE * engine.threshold(scored[0][0].kind):
             item = scored[0][0]
             suggestion = SuggestedMatch(
-                item.factcheck_id, text, item.sentence, item.score, {**item.features, "kind": item.kind}, matched
+                item.factcheck_id,
+                text,
+                item.sentence,
+                item.score,
+                {**item.features, "kind": item.kind, "stance": item.stance},
+                matched,
             )
-        out = [MatchOut(item.factcheck_id, score, item.sentence) for item, score in scored]
+        out = [
+            MatchOut(
+                item.factcheck_id,
+                score,
+                item.sentence,
+                item.stance,
+                closeness=closeness(score, engine.threshold(item.kind)),
+            )
+            for item, score in scored
+        ]
         return PostResult(post_id, matched, out), suggestion
 
     # -- feedback ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from kiemchung.domain.imports import is_http_url
 from kiemchung.domain.models import content_hash
 from kiemchung.domain.ratings import is_debunked
 from kiemchung.domain.sources import Source
@@ -216,14 +217,15 @@ class Processor:
             work.state, work.reason = "rejected", "text is empty"
             return work
         title = normalize_display(item.title) if item.title else None
-        post_id = post_id_for(source, item.key, item.url)
+        url = item.url if is_http_url(item.url) else None  # a javascript: link is never kept
+        post_id = post_id_for(source, item.key, url)
         work.post = NewPost(
             id=post_id,
             source_id=source.id,
             text=text,
             title=title,
-            url=item.url,
-            canonical_url=canonical_url(item.url),
+            url=url,
+            canonical_url=canonical_url(url),
             language=guess_language(text[:2000]),
             published_at=parse_published(item.published),
             content_hash=content_hash(text),

@@ -8,6 +8,7 @@ from kiemchung.text.normalize import (
     fold_diacritics,
     normalize_display,
     normalize_for_matching,
+    strip_controls,
     tokens,
 )
 from kiemchung.text.sentences import split_sentences
@@ -18,5 +19,6 @@ __all__ = [
     "normalize_display",
     "normalize_for_matching",
     "split_sentences",
+    "strip_controls",
     "tokens",
 ]

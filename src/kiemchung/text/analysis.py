@@ -56,6 +56,12 @@ NEGATION_BIGRAMS = frozenset(
         )
     }
 )
+# "không"/"chưa" at the end of a sentence, or followed only by particles and forms of address, ask a question.
+QUESTION_NEGATIONS = frozenset({"không", "chưa"})
+QUESTION_TAIL = frozenset(
+    {"vậy", "ạ", "nhỉ", "hả", "à", "nhé", "ta", "hở", "ha", "chứ", "đó", "đấy", "thế", "mọi", "người", "các", "bạn",
+     "bác", "anh", "chị", "em", "ơi", "ae", "cả", "nhà", "ad", "admin"}
+)  # fmt: skip
 # Words whose opposite in a near-identical sentence makes a different claim.
 _OPPOSITES = [
     ("tăng", "giảm"),
@@ -97,6 +103,45 @@ _SENTENCE_END = re.compile(r"[.!?…:]\s*[\"“'‘(]*\s*$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
+MAGNITUDES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỉ": 1e9, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def _number(word: str) -> float | None:
+    return float(word) if _NUMBER.match(word) else None
+
+
+def _canonical(value: float) -> str:
+    return str(int(round(value))) if abs(value - round(value)) < 1e-6 else f"{value:g}"
+
+
+def quantities(words: tuple[str, ...] | list[str]) -> list[str]:
+    """Numbers as stated, with an amount and its magnitude read as one value: "2.34 triệu", "2 triệu 340"
+    (how "2tr340" is typed), "1 triệu 8" ("1tr8") and "2340 nghìn" all give 2340000."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        value = _number(words[i])
+        if value is None:
+            i += 1
+            continue
+        magnitude = MAGNITUDES.get(words[i + 1]) if i + 1 < len(words) else None
+        if magnitude is None:
+            out.append(words[i])
+            i += 1
+            continue
+        amount, i = value * magnitude, i + 2
+        rest = _number(words[i]) if i < len(words) and "." not in words[i] else None
+        smaller = MAGNITUDES.get(words[i + 1], magnitude) if rest is not None and i + 1 < len(words) else magnitude
+        if rest is not None and smaller < magnitude:
+            amount += rest * smaller  # 2 triệu 340 nghìn
+            i += 2
+        elif rest is not None and smaller == magnitude and (i + 1 >= len(words) or words[i + 1] not in MAGNITUDES):
+            amount += rest / 10 ** len(words[i]) * magnitude  # 1tr8 = 1.8 triệu, 2tr340 = 2.34 triệu
+            i += 1
+        out.append(_canonical(amount))
+    return out
+
+
 @dataclass(frozen=True)
 class Analysis:
     text: str
@@ -117,12 +162,20 @@ class Analysis:
 
     @cached_property
     def numbers(self) -> frozenset[str]:
-        return frozenset(w for w in self.words if _NUMBER.match(w))
+        """The quantities the text states, amounts in one canonical form (2,34 triệu = 2tr340 = 2340000)."""
+        return frozenset(quantities(self.words))
 
     @cached_property
     def negations(self) -> int:
+        """Negating words and phrases; "không" that closes a question ("có thật không vậy?") is a question
+        particle, not a negation."""
         pairs = zip(self.words, self.words[1:], strict=False)
-        return sum(1 for w in self.words if w in NEGATIONS) + sum(1 for p in pairs if p in NEGATION_BIGRAMS)
+        words = [
+            w
+            for i, w in enumerate(self.words)
+            if w in NEGATIONS and not (w in QUESTION_NEGATIONS and all(t in QUESTION_TAIL for t in self.words[i + 1 :]))
+        ]
+        return len(words) + sum(1 for p in pairs if p in NEGATION_BIGRAMS)
 
     @cached_property
     def names(self) -> frozenset[str]:

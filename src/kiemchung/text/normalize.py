@@ -120,10 +120,35 @@ _Y_AFTER_CONSONANT = re.compile(r"^(qu|[bcdđghklmnprstvx]{1,3})([yýỳỷỹ�
 _Y_TO_I = str.maketrans({"y": "i", "ý": "í", "ỳ": "ì", "ỷ": "ỉ", "ỹ": "ĩ", "ỵ": "ị"})
 
 
+# C0 controls other than tab, line feed and carriage return, the non-characters U+FFFE/U+FFFF (none of
+# them may appear in XML 1.0) and lone surrogates (which cannot be encoded as UTF-8). A vertical tab or form
+# feed (a line break pasted from Word) becomes a line break; any other control is dropped; a lone surrogate
+# becomes U+FFFD.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CONTROL_REPLACEMENTS = {"\x0b": "\n", "\x0c": "\n"}
+
+
+def _replace_control(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if "\ud800" <= char <= "\udfff":
+        return "\ufffd"
+    return _CONTROL_REPLACEMENTS.get(char, "")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without the characters that no stored or XML text may hold (see `_CONTROLS`); tabs, line
+    breaks and every printable character are kept. A valid surrogate pair never reaches Python as two
+    halves, so only lone surrogates are replaced."""
+    return _CONTROLS.sub(_replace_control, text)
+
+
 def normalize_display(text: str) -> str:
-    """NFC, canonical tone marks and collapsed white space: safe to show and store."""
-    text = canonical_tones(text.replace("\u00a0", " "))
+    """Controls stripped, NFC, canonical tone marks and collapsed white space: safe to show and store."""
+    text = canonical_tones(strip_controls(text).replace("\u00a0", " "))
     return re.sub(r"\s+", " ", text).strip()
+
+
+_THOUSANDS_K = re.compile(r"(\d)k\b")
 
 
 def _collapse_number_groups(text: str) -> str:
@@ -142,6 +167,7 @@ def tokens(text: str) -> list[str]:
     """Matching tokens: lower-cased syllables and numbers, with shorthand expanded."""
     text = canonical_tones(text).lower()
     text = _collapse_number_groups(text)
+    text = _THOUSANDS_K.sub(r"\1 nghìn", text)  # 500k is 500 nghìn, not "500 không"
     text = _SPLIT_UNIT.sub(" ", text)
     out: list[str] = []
     for raw in _TOKEN.findall(text):

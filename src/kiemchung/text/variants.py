@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
 
 from kiemchung.text.normalize import fold_diacritics, normalize_display
 from kiemchung.text.spinning import SpinTable, default_spin_table
@@ -74,9 +75,10 @@ def strip_diacritics(text: str) -> str:
     return fold_diacritics(text)
 
 
-def shorthand(text: str, rng: random.Random) -> str:
-    """Social-media style: shorthand, no diacritics, lower case, an opener or a closer."""
-    for full, short in _TO_SHORTHAND.items():
+def shorthand(text: str, rng: random.Random, forms: Mapping[str, str] | None = None) -> str:
+    """Social-media style: shorthand (`forms`: word → short form), no diacritics, lower case, an opener or a
+    closer."""
+    for full, short in (forms or _TO_SHORTHAND).items():
         text = re.sub(rf"\b{re.escape(full)}\b", short, text, flags=re.IGNORECASE)
     text = fold_diacritics(text).lower().rstrip(".")
     if rng.random() < 0.6:
