@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from kiemchung import __version__
 from kiemchung.app_context import AppContext
@@ -142,6 +143,12 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def on_out_of_range(request: Request, exc: Exception) -> Response:
+        """A number past what the database stores (an id beyond 64 bits) is bad input, never a 500."""
+        return await on_error(request, InputError("a number is out of range"))
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
