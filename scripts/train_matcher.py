@@ -348,21 +348,20 @@ def main() -> None:
     calibrate = vietnamese_benchmark("dev", args.distractors, part="calibrate")
     real_dev = realmatch.benchmark("dev", args.distractors)
     gold = {c for q in dev_texts for c in dev_relevant[q]}
-    for attempt in (1,):
-        calibrate_results = run(product(calibrate.archive), [q.text for q in calibrate.queries])
-        synthetic = negative_alarms(calibrate.queries, calibrate_results)
-        real_results = run(product(real_dev.archive), [q.text for q in real_dev.queries])
-        real_negatives = negative_alarms(real_dev.queries, real_results)
-        synthetic_threshold = threshold_at(synthetic, args.max_false_alarms)
-        real_threshold = threshold_at(real_negatives, args.max_false_alarms)
-        vi_threshold = max(synthetic_threshold, real_threshold)
-        en_negative = [alarm_score(r) for r in run(product(archive, without=gold), list(dev_texts.values()))]
-        en_threshold = threshold_at(en_negative, args.max_false_alarms_en)
-        cross_negative = [alarm_score(r) for r in run(product(vi.archive), list(dev_texts.values()))]
-        cross_threshold = threshold_at(cross_negative, args.max_false_alarms_cross)
-        decision.thresholds = {"vi": vi_threshold, "en": en_threshold, "cross": cross_threshold}
-        say(f"pass {attempt}: vi {vi_threshold:.4f} (synthetic {synthetic_threshold:.4f}, real {real_threshold:.4f}), "
-            f"en {en_threshold:.4f}, cross {cross_threshold:.4f}")  # fmt: skip
+    calibrate_results = run(product(calibrate.archive), [q.text for q in calibrate.queries])
+    synthetic = negative_alarms(calibrate.queries, calibrate_results)
+    real_results = run(product(real_dev.archive), [q.text for q in real_dev.queries])
+    real_negatives = negative_alarms(real_dev.queries, real_results)
+    synthetic_threshold = threshold_at(synthetic, args.max_false_alarms)
+    real_threshold = threshold_at(real_negatives, args.max_false_alarms)
+    vi_threshold = max(synthetic_threshold, real_threshold)
+    en_negative = [alarm_score(r) for r in run(product(archive, without=gold), list(dev_texts.values()))]
+    en_threshold = threshold_at(en_negative, args.max_false_alarms_en)
+    cross_negative = [alarm_score(r) for r in run(product(vi.archive), list(dev_texts.values()))]
+    cross_threshold = threshold_at(cross_negative, args.max_false_alarms_cross)
+    decision.thresholds = {"vi": vi_threshold, "en": en_threshold, "cross": cross_threshold}
+    say(f"thresholds: vi {vi_threshold:.4f} (synthetic {synthetic_threshold:.4f}, real {real_threshold:.4f}), "
+        f"en {en_threshold:.4f}, cross {cross_threshold:.4f}")  # fmt: skip
     embedder.save()
 
     # The report runs the engine again: `matched` is decided at the thresholds just chosen.

@@ -114,6 +114,11 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'kiemchung.sqlite3').resolve()}"
 
     @property
+    def allowed_networks(self) -> tuple[str, ...]:
+        """KIEMCHUNG_FETCH_ALLOW_NETWORKS as a list of CIDR strings."""
+        return tuple(part.strip() for part in self.fetch_allow_networks.split(",") if part.strip())
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
@@ -169,7 +174,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("KIEMCHUNG_MATCH_THRESHOLD must be in [0, 1)")
     if settings.fetch_workers < 1 or settings.fetch_timeout <= 0:
         raise ConfigError("KIEMCHUNG_FETCH_WORKERS must be at least 1 and KIEMCHUNG_FETCH_TIMEOUT positive")
-    for network in filter(None, (part.strip() for part in settings.fetch_allow_networks.split(","))):
+    for network in settings.allowed_networks:
         try:
             ipaddress.ip_network(network, strict=False)
         except ValueError:

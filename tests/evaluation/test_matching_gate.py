@@ -120,7 +120,7 @@ def test_checkthat_2022_english_test(embedder) -> None:  # type: ignore[no-untyp
     same tweets with their own claims removed from the archive."""
     shared_data("checkthat2022-task2a-en")
     from bench.datasets import checkthat_archive, checkthat_queries
-    from bench.matching import build_engine
+    from bench.matching import build_engine, english_decision
     from bench.metrics import ranking_report
 
     archive = checkthat_archive()
@@ -131,10 +131,5 @@ def test_checkthat_2022_english_test(embedder) -> None:  # type: ignore[no-untyp
     report = ranking_report(
         [([m.factcheck_id for m in r.matches], relevant[q]) for q, r in zip(ids, results, strict=True)]
     )
-    report["decision recall"] = float(
-        np.mean([r.matched and r.matches[0].factcheck_id in relevant[q] for q, r in zip(ids, results, strict=True)])
-    )
-    gold = {c for q in ids for c in relevant[q]}
-    without = build_engine([fc for fc in archive if fc.id not in gold], embedder)
-    report["decision false alarms"] = float(np.mean([r.matched for r in run(without, [texts[q] for q in ids])]))
+    report.update(english_decision(archive, embedder, texts, relevant, results))
     check(report, FLOORS["checkthat-test"])

@@ -66,15 +66,8 @@ def fit_logistic(
 ) -> LogisticModel:
     """L2-regularised logistic regression by Newton's method (deterministic, no dependencies); with
     `monotone`, by bounded L-BFGS so that evidence for a match weighs ≥ 0 and evidence against ≤ 0."""
-    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
-    y = np.asarray(labels, dtype=np.float64)
-    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    xs, y, sw, mean, scale = _standardised(rows, labels, names, sample_weight)
     bias = [i for i, n in enumerate(names) if n == "bias"]
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    mean[bias], scale[bias] = 0.0, 1.0
-    scale[scale < 1e-9] = 1.0
-    xs = (x - mean) / scale
     w = np.zeros(len(names))
     penalty = np.full(len(names), l2)
     penalty[bias] = 0.0
@@ -89,6 +82,24 @@ def fit_logistic(
         if np.abs(step).max() < 1e-8:
             break
     return LogisticModel(tuple(names), w, mean, scale)
+
+
+def _standardised(
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[int],
+    names: Sequence[str],
+    sample_weight: Sequence[float] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(standardised features, labels, sample weights, mean, scale); the "bias" column stays a column of 1s."""
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    bias = [i for i, n in enumerate(names) if n == "bias"]
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    mean[bias], scale[bias] = 0.0, 1.0
+    scale[scale < 1e-9] = 1.0
+    return (x - mean) / scale, y, sw, mean, scale
 
 
 @dataclass
@@ -154,13 +165,8 @@ def fit_mlp(
     """Weighted cross-entropy with an L2 penalty, minimised by L-BFGS from a seeded start (deterministic)."""
     from scipy.optimize import minimize
 
-    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=np.float64)
-    y = np.asarray(labels, dtype=np.float64)
-    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    xs, y, sw, mean, scale = _standardised(rows, labels, names, sample_weight)
     sw = sw / sw.sum()
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    xs = (x - mean) / scale
     n, h = xs.shape[1], hidden
     rng = np.random.default_rng(seed)
     start = np.concatenate([rng.normal(0, 1 / np.sqrt(n), n * h), np.zeros(h), rng.normal(0, 1 / np.sqrt(h), h), [0.0]])

@@ -69,16 +69,23 @@ class _Unit:
     probabilities: dict[str, float] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     embedded: bool = False
+    whole: bool = False  # the whole post, matched beside its sentences
 
 
 def sentence_units(text: str, options: MatchOptions) -> list[str]:
-    """The sentences to match: each sentence, and the whole text too when it is short."""
+    """The sentences to match: each sentence, and the whole text too when it is short (first)."""
+    sentences, _whole_added = _post_units(text, options)
+    return sentences
+
+
+def _post_units(text: str, options: MatchOptions) -> tuple[list[str], bool]:
+    """sentence_units, and whether the whole text was added before the sentences."""
     text = clean_post(text[: options.max_chars])
     sentences = [s for s in split_sentences(text) if len(s.split()) >= 3][: options.max_sentences]
     whole = " ".join(text.split())
     if whole and (len(sentences) <= 1 or len(whole) <= 400) and whole not in sentences:
-        sentences.insert(0, whole)
-    return sentences
+        return [whole, *sentences], bool(sentences)
+    return sentences, False
 
 
 class MatchEngine:
@@ -116,10 +123,11 @@ class MatchEngine:
 
     def _lexical_units(self, text: str, language: str) -> list[_Unit]:
         units = []
-        for sentence in sentence_units(text, self.options):
+        sentences, whole_added = _post_units(text, self.options)
+        for number, sentence in enumerate(sentences):
             analysis = analyse(sentence, self.index.spin)
             hits = self.index.lexical.search(analysis.features(), self.options.candidates)
-            unit = _Unit(sentence, analysis, language, hits)
+            unit = _Unit(sentence, analysis, language, hits, whole=whole_added and number == 0)
             best = hits[0][1] if hits else 0.0
             for claim_id, score in hits[: self.options.scored]:
                 features = self._lexical_features(analysis, claim_id, score, best)
@@ -201,9 +209,8 @@ class MatchEngine:
             for claim_id, probability in unit.probabilities.items():
                 if claim_id not in best or probability > best[claim_id][0]:
                     best[claim_id] = (probability, unit)
-        whole = " ".join(clean_post(text[: self.options.max_chars]).split())
         for claim_id, (probability, unit) in list(best.items()):
-            if unit.sentence == whole and len(units) > 1:  # shown with the sentence that also clears the threshold
+            if unit.whole:  # the post's score, shown with the sentence that also clears the threshold
                 threshold = self.threshold(unit.kinds[claim_id])
                 sentences = [u for u in units if u is not unit and u.probabilities.get(claim_id, 0.0) >= threshold]
                 if sentences:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +27,11 @@ COMMON_SHARE = 0.2
 # background's lines count as extra documents, fading out as the archive grows.
 BACKGROUND_DF = Path(__file__).resolve().parents[1] / "text" / "data" / "background_df.json.gz"
 BACKGROUND_UNTIL = 3000
+
+
+def bm25_idf(documents: float, doc_freq: np.ndarray | float) -> np.ndarray | float:
+    """BM25's idf of a term found in `doc_freq` of `documents` documents."""
+    return np.log1p((documents - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +122,7 @@ class LexicalIndex:
         doc_freq = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
         self._doc_freq = doc_freq
         n = max(int(alive.sum()), 1)
-        self._idf = np.log1p((n - doc_freq + 0.5) / (doc_freq + 0.5)).astype(np.float32)
+        self._idf = np.asarray(bm25_idf(n, doc_freq), dtype=np.float32)
         coo = tf.tocoo()
         norm = K1 * (1 - B + B * lengths[coo.row] / average)
         values = coo.data * (K1 + 1) / (coo.data + norm)
@@ -130,7 +134,7 @@ class LexicalIndex:
         self._weights()
         columns, weights = [], []
         n = self.size
-        min_idf = float(np.log1p((n - COMMON_SHARE * n + 0.5) / (COMMON_SHARE * n + 0.5))) if n >= PRUNE_FROM else 0.0
+        min_idf = float(bm25_idf(n, COMMON_SHARE * n)) if n >= PRUNE_FROM else 0.0
         for feature in features:
             index = self.vocabulary.get(feature)
             if index is not None and self._idf[index] >= min_idf:
@@ -168,8 +172,8 @@ class LexicalIndex:
             if index is None:
                 out.append(0.0)
                 continue
-            df = self._doc_freq[index] + share * table.get(feature, 0)
-            out.append(math.log1p((n + extra - df + 0.5) / (df + 0.5)))
+            df = float(self._doc_freq[index]) + share * table.get(feature, 0)
+            out.append(float(bm25_idf(n + extra, df)))
         return out
 
     def save(self, directory: Path) -> None:

@@ -66,7 +66,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         host_interval_s=settings.host_interval,
         retries=settings.fetch_retries,
         obey_robots=settings.obey_robots,
-        allow_networks=tuple(n.strip() for n in settings.fetch_allow_networks.split(",") if n.strip()),
+        allow_networks=settings.allowed_networks,
     )
 
 
