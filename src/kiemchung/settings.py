@@ -46,6 +46,12 @@ class Settings:
     background_embedding: bool = _setting(
         True, "Embed the archive in the background while `serve` runs.", "BACKGROUND_EMBEDDING"
     )
+    static_vectors: bool = _setting(
+        True,
+        "Static token vectors for every claim on import: claims the embedder has not reached yet are still "
+        "found by meaning (then embedded on demand).",
+        "STATIC_VECTORS",
+    )
     embed_before_match: int = _setting(
         10000,
         "`kiemchung match` first embeds up to this many archive claims that lack vectors (0: never).",

@@ -157,16 +157,18 @@ def test_api_match_single_and_batch(demo: AppContext) -> None:
     assert page.status_code == 200 and "demo-001" in page.text
 
 
-def test_cli_match_says_which_claims_were_searched_lexically_only(demo: AppContext, tmp_path: Path) -> None:
+def test_cli_match_says_which_claims_were_searched_without_dense_vectors(demo: AppContext, tmp_path: Path) -> None:
     source = tmp_path / "posts.jsonl"
     source.write_text('{"id": "a", "text": "Sóng điện thoại 5G làm lây lan virus corona"}\n', encoding="utf-8")
     options = ["--database-url", demo.settings.database_url, "--data-dir", str(demo.settings.data_dir)]
-    env = {"KIEMCHUNG_EMBED_BEFORE_MATCH": "0", "KIEMCHUNG_EMBEDDER": "hashing"}
+    env = {"KIEMCHUNG_EMBED_BEFORE_MATCH": "0", "KIEMCHUNG_EMBEDDER": "hashing", "KIEMCHUNG_STATIC_VECTORS": "false"}
     lexical = CliRunner().invoke(cli, [*options, "match", str(source)], env=env)
     assert lexical.exit_code == 0, lexical.output
     assert "12 of 12 archive claims have no dense vector yet and are searched lexically only" in lexical.stderr
+    static = CliRunner().invoke(cli, [*options, "match", str(source)], env={**env, "KIEMCHUNG_STATIC_VECTORS": "true"})
+    assert "are searched by static token vectors and by words" in static.stderr
     embedded = CliRunner().invoke(cli, [*options, "match", str(source), "--embed-all"], env=env)
-    assert embedded.exit_code == 0 and "lexically only" not in embedded.stderr
+    assert embedded.exit_code == 0 and "no dense vector" not in embedded.stderr
     assert json.loads(embedded.stdout.splitlines()[0])["matches"][0]["stance"] == "repeats"
 
 

@@ -83,7 +83,7 @@ def match(
 
     Archive claims without a dense vector are embedded first (up to KIEMCHUNG_EMBED_BEFORE_MATCH, or all
     with --embed-all), with a progress bar and an ETA; where some remain, the command says how many claims
-    were searched lexically only.
+    were searched without them (by static token vectors and words only).
     """
     from kiemchung.matching.engine import MatchOptions
 
@@ -100,9 +100,10 @@ def match(
                 app.matching.embed_missing(progress=update)
         lexical_only = len(index.missing_vectors())
         if lexical_only:
+            by_static = "by static token vectors and by words" if index.static is not None else "lexically only"
             click.echo(
-                f"{lexical_only} of {len(index)} archive claims have no dense vector yet and are searched lexically "
-                "only (a translation or a free rewording of them can be missed). Embed them with --embed-all or "
+                f"{lexical_only} of {len(index)} archive claims have no dense vector yet and are searched {by_static} "
+                "(a translation or a free rewording of them can be missed). Embed them with --embed-all or "
                 "`kiemchung index rebuild --embed`, or let `kiemchung serve` embed them in the background.",
                 err=True,
             )

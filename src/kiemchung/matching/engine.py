@@ -28,6 +28,7 @@ class MatchOptions:
     candidates: int = 20  # lexical candidates per sentence
     scored: int = 10  # of which this many get pair features
     dense_candidates: int = 10
+    static_candidates: int = 10  # claims without an embedder vector yet, proposed by static token vectors
     dense: str = "cascade"  # cascade | always | never
     accept_above: float = 0.97  # lexical probability that decides without the embedder
     reject_below: float = 0.02  # real rewordings share few words: a low lexical score still deserves a look
@@ -163,12 +164,13 @@ class MatchEngine:
     def _add_dense(self, units: list[_Unit]) -> None:
         assert self.embedder is not None and self.index.vectors is not None
         vectors = self.embedder.embed([u.sentence for u in units])
+        static_hits = self.index.static_search([u.sentence for u in units], self.options.static_candidates)
         wanted: dict[str, ArchiveClaim] = {}
         dense_hits = []
-        for unit, vector in zip(units, vectors, strict=True):
+        for unit, vector, proposed in zip(units, vectors, static_hits, strict=True):
             hits = self.index.vectors.search(vector, self.options.dense_candidates)
-            dense_hits.append(hits)
-            for claim_id in [c for c, _ in unit.lexical[: self.options.scored]] + [c for c, _ in hits]:
+            dense_hits.append([*hits, *((c, 0.0) for c in proposed)])
+            for claim_id in [c for c, _ in unit.lexical[: self.options.scored]] + [c for c, _ in hits] + proposed:
                 if claim_id in self.index.claims:
                     wanted[claim_id] = self.index.claims[claim_id]
         if self.options.embed_candidates:

@@ -65,21 +65,21 @@ class VectorStore:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.ids[i], float(scores[i])) for i in top if self.ids[i] in self.position]
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, name: str = "vectors") -> None:
         self._flush()
         directory.mkdir(parents=True, exist_ok=True)
-        np.save(directory / "vectors.npy", self._matrix)
+        np.save(directory / f"{name}.npy", self._matrix)
         alive = [i in self.position and self.position[i] == row for row, i in enumerate(self.ids)]
-        (directory / "vectors-meta.json").write_text(
+        (directory / f"{name}-meta.json").write_text(
             json.dumps({"dimension": self.dimension, "ids": self.ids, "keys": self.keys, "alive": alive}),
             encoding="utf-8",
         )
 
     @classmethod
-    def load(cls, directory: Path) -> VectorStore:
-        meta = json.loads((directory / "vectors-meta.json").read_text(encoding="utf-8"))
+    def load(cls, directory: Path, name: str = "vectors") -> VectorStore:
+        meta = json.loads((directory / f"{name}-meta.json").read_text(encoding="utf-8"))
         store = cls(meta["dimension"])
         store.ids, store.keys = meta["ids"], meta["keys"]
-        store._matrix = np.load(directory / "vectors.npy")
+        store._matrix = np.load(directory / f"{name}.npy")
         store.position = {i: row for row, (i, alive) in enumerate(zip(store.ids, meta["alive"], strict=True)) if alive}
         return store

@@ -16,6 +16,7 @@ from kiemchung.matching.decision import ARTIFACT, MIN_FEEDBACK, Decision, Recali
 from kiemchung.matching.embedders import Embedder, make_embedder
 from kiemchung.matching.engine import MatchEngine, MatchOptions, PostMatch, is_match
 from kiemchung.matching.index import MatchIndex, Watermark
+from kiemchung.matching.static import StaticEmbedder, static_embedder
 from kiemchung.settings import Settings
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.matches import MatchStore
@@ -120,6 +121,13 @@ class MatchService:
         return self._embedder or make_embedder(self.settings.embedder, self.settings.embed_threads)
 
     @cached_property
+    def static(self) -> StaticEmbedder | None:
+        """Static token vectors, when a dense embedder is there to judge what they propose."""
+        if self.embedder is None or not self.settings.static_vectors:
+            return None
+        return static_embedder()
+
+    @cached_property
     def decision(self) -> Decision:
         return self._decision or Decision.load(ARTIFACT)
 
@@ -138,7 +146,7 @@ class MatchService:
         with self._lock:
             dimension = self.embedder.dimension if self.embedder else None
             if self._index is None:
-                self._index = MatchIndex.load(self.settings.index_dir, dimension)
+                self._index = MatchIndex.load(self.settings.index_dir, dimension, self.static)
                 self._checked = 0.0
             if time.monotonic() - self._checked < CHECK_EVERY_S and self._index is not None:
                 return self._index
@@ -163,8 +171,8 @@ class MatchService:
 
     def _rebuild(self, dimension: int | None, progress: Progress | None) -> MatchIndex:
         count, newest = self.factchecks.watermark()
-        index = MatchIndex(dimension)
-        previous = self._index or MatchIndex.load(self.settings.index_dir, dimension)
+        index = MatchIndex(dimension, static=self.static)
+        previous = self._index or MatchIndex.load(self.settings.index_dir, dimension, self.static)
         if previous is not None and previous.vectors is not None and index.vectors is not None:
             index.vectors = previous.vectors  # vectors are keyed by text: keep the ones still valid
         batch: list[FactCheck] = []
