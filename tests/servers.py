@@ -163,3 +163,27 @@ def article_page(title: str, paragraphs: list[str], charset: str = "utf-8") -> b
         f"<footer>Bản quyền thuộc về Báo Mẫu. Liên hệ quảng cáo.</footer></body></html>"
     )
     return to_cp1258(html) if charset == "windows-1258" else html.encode(charset)
+
+
+@contextmanager
+def serve_app(app: object) -> Iterator[str]:
+    """An ASGI app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -10,10 +10,12 @@ from kiemchung.ingest.http import Fetcher
 from kiemchung.services.accounts import AccountService
 from kiemchung.services.alerts import AlertDispatcher
 from kiemchung.services.collect import Collector, fetch_policy
+from kiemchung.services.evidence import EvidenceArchiver
 from kiemchung.services.factchecks import ArchiveService
 from kiemchung.services.matching import MatchService
 from kiemchung.services.monitor import Monitor
 from kiemchung.services.pipeline import Processor
+from kiemchung.services.rate import MatchBudgets
 from kiemchung.services.sources import SourceService
 from kiemchung.services.subscriptions import SubscriptionService
 from kiemchung.services.workbench import CaseService
@@ -23,6 +25,7 @@ from kiemchung.store.alerts import AlertStore
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.cases import CaseStore
 from kiemchung.store.database import Database
+from kiemchung.store.evidence import EvidenceStore
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.inbox import InboxStore
 from kiemchung.store.matches import MatchStore
@@ -38,7 +41,7 @@ class AppContext:
     database: Database = field(init=False)
 
     def __post_init__(self) -> None:
-        self.database = Database(self.settings.resolved_database_url)
+        self.database = Database(self.settings.resolved_database_url, self.settings.sqlite_synchronous)
 
     # -- stores -------------------------------------------------------------------------------------------
 
@@ -93,8 +96,16 @@ class AppContext:
         return MatchService(self.settings, self.factcheck_store, MatchStore(self.database))
 
     @cached_property
+    def evidence_archiver(self) -> EvidenceArchiver:
+        return EvidenceArchiver(EvidenceStore(self.database), self.fetcher)
+
+    @cached_property
+    def match_budgets(self) -> MatchBudgets:
+        return MatchBudgets(self.settings)
+
+    @cached_property
     def sources(self) -> SourceService:
-        return SourceService(self.source_store)
+        return SourceService(self.source_store, self.settings.folder_sources_root)
 
     @cached_property
     def fetcher(self) -> Fetcher:
@@ -120,7 +131,7 @@ class AppContext:
     def cases(self) -> CaseService:
         return CaseService(
             self.settings, self.database, self.case_store, self.factcheck_store, self.matching, self.organisations,
-            self.fetcher, rating_scale(self.settings.rating_scale),
+            self.evidence_archiver.submit, rating_scale(self.settings.rating_scale),
         )  # fmt: skip
 
     @cached_property
@@ -135,6 +146,8 @@ class AppContext:
         )  # fmt: skip
 
     def close(self) -> None:
+        if "evidence_archiver" in self.__dict__:
+            self.evidence_archiver.close()
         if "fetcher" in self.__dict__:
             self.fetcher.close()
         if "dispatcher" in self.__dict__:

@@ -63,6 +63,18 @@ class Settings:
     sources_file: str = _setting(
         "", "TOML file of sources, applied by `kiemchung sources sync` and at `kiemchung run` start.", "SOURCES_FILE"
     )
+    folder_sources_root: str = _setting(
+        "",
+        "Directory inside which folder sources may be added over the web UI and API (symlinks resolved; the folder "
+        "must exist). Empty: folder sources only from the command line or the sources file.",
+        "FOLDER_SOURCES_ROOT",
+    )
+    sqlite_synchronous: str = _setting(
+        "normal",
+        "SQLite PRAGMA synchronous: normal (with WAL a power loss may lose the last transactions, never corrupt "
+        "the database) or full (every commit reaches the disk first; slower writes).",
+        "SQLITE_SYNCHRONOUS",
+    )
     fetch_timeout: float = _setting(20.0, "Seconds before a fetch is abandoned.", "FETCH_TIMEOUT")
     fetch_max_bytes: int = _setting(5_000_000, "Largest page, feed or sitemap read, in bytes.", "FETCH_MAX_BYTES")
     host_interval: float = _setting(1.0, "Seconds between two requests to the same host (politeness).", "HOST_INTERVAL")
@@ -111,6 +123,30 @@ class Settings:
         "RATING_SCALE",
     )
     upload_max_bytes: int = _setting(10_000_000, "Largest evidence document accepted, in bytes.", "UPLOAD_MAX_BYTES")
+    body_max_bytes: int = _setting(
+        1_000_000,
+        "Largest request body (JSON or form) accepted, in bytes; larger ones get 413 unread.",
+        "BODY_MAX_BYTES",
+    )
+    batch_body_max_bytes: int = _setting(
+        20_000_000,
+        "Largest body of a batch sent with a token or session (POST /api/v1/posts, /api/v1/match), in bytes.",
+        "BATCH_BODY_MAX_BYTES",
+    )
+    anonymous_body_max_bytes: int = _setting(
+        100_000,
+        "Largest body of a request without token or session (public matching, sign-in), in bytes.",
+        "ANONYMOUS_BODY_MAX_BYTES",
+    )
+    anonymous_match_batch: int = _setting(
+        16, "Posts per POST /api/v1/match request without a token or session (with one: 256).", "ANONYMOUS_MATCH_BATCH"
+    )
+    anonymous_match_rate: int = _setting(
+        60,
+        "Posts an anonymous client (one address) may match per minute (public API and /match page).",
+        "ANONYMOUS_MATCH_RATE",
+    )
+    match_rate: int = _setting(6000, "Posts one API token or signed-in person may match per minute.", "MATCH_RATE")
     secure_cookies: bool = _setting(False, "Mark session cookies Secure (set true behind HTTPS).", "SECURE_COOKIES")
 
     @property
@@ -180,6 +216,12 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("KIEMCHUNG_MATCH_THRESHOLD must be in [0, 1)")
     if settings.fetch_workers < 1 or settings.fetch_timeout <= 0:
         raise ConfigError("KIEMCHUNG_FETCH_WORKERS must be at least 1 and KIEMCHUNG_FETCH_TIMEOUT positive")
+    if settings.sqlite_synchronous not in {"normal", "full"}:
+        raise ConfigError(f"KIEMCHUNG_SQLITE_SYNCHRONOUS must be normal or full, not {settings.sqlite_synchronous!r}")
+    if min(settings.body_max_bytes, settings.batch_body_max_bytes, settings.anonymous_body_max_bytes) < 1_000:
+        raise ConfigError("KIEMCHUNG_*BODY_MAX_BYTES must be at least 1000")
+    if min(settings.anonymous_match_batch, settings.anonymous_match_rate, settings.match_rate) < 1:
+        raise ConfigError("KIEMCHUNG_ANONYMOUS_MATCH_BATCH, _ANONYMOUS_MATCH_RATE and _MATCH_RATE must be at least 1")
     for network in settings.allowed_networks:
         try:
             ipaddress.ip_network(network, strict=False)

@@ -123,6 +123,11 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     page.fill("#evidence-url", evidence_site.url("/thong-cao"))
     page.click("form:has(#evidence-url) button[type=submit]")
     page.wait_for_selector("#evidence-1")
+    for _ in range(100):  # the page is archived in the background: "archiving…" until then
+        if "Thông cáo của Bộ Y tế" in page.inner_text("#evidence-1"):
+            break
+        page.wait_for_timeout(100)
+        page.reload()
     assert "Thông cáo của Bộ Y tế" in page.inner_text("#evidence-1")
     page.fill("#quote", "Chưa có nghiên cứu nào cho thấy nước chanh nóng chữa khỏi ung thư.")
     page.fill("#quote-source", "Bộ Y tế, thông cáo báo chí")

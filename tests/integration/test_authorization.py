@@ -1,5 +1,9 @@
 """The role table, walked: every route of the app, requested by every role, may be used by exactly the
-roles the table names. A route missing from the table fails the test, so no route ships unchecked."""
+roles the table names. A route missing from the table fails the test, so no route ships unchecked.
+
+Two organisations: every role of a second organisation probes every route that names one of the first
+organisation's objects (its case, the case's memo, suggested match, source, people and token) with a request
+that would succeed for the owner, and is refused every time; nothing changes and the owner's log stays clean."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from kiemchung.app_context import AppContext
 from kiemchung.demo import set_up_demo
-from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, ROLES, TRIAGE
+from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, ROLES, TRIAGE, Actor
 from kiemchung.store.cases import CaseFilter
 from kiemchung.web.app import create_app
 from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
@@ -39,6 +43,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/cases"): TRIAGE,
     ("GET", "/api/v1/cases/{case_id}"): READ,
     ("PATCH", "/api/v1/cases/{case_id}"): TRIAGE,
+    ("POST", "/api/v1/cases/{case_id}/shares"): PUBLISH,
+    ("DELETE", "/api/v1/cases/{case_id}/shares/{organisation_id}"): PUBLISH,
     ("POST", "/api/v1/cases/{case_id}/comments"): TRIAGE,
     ("POST", "/api/v1/cases/{case_id}/evidence"): TRIAGE,
     ("POST", "/api/v1/cases/{case_id}/evidence/file"): TRIAGE,
@@ -78,6 +84,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/cases"): TRIAGE,
     ("GET", "/cases/{case_id}"): READ,
     ("POST", "/cases/{case_id}/update"): TRIAGE,
+    ("POST", "/cases/{case_id}/shares"): PUBLISH,
+    ("POST", "/cases/{case_id}/shares/{organisation_id}/remove"): PUBLISH,
     ("POST", "/matches/{match_id}/feedback"): TRIAGE,
     ("POST", "/cases/{case_id}/comments"): TRIAGE,
     ("POST", "/cases/{case_id}/evidence"): TRIAGE,
@@ -132,9 +140,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext
         "factcheck_id": "demo-001", "post_id": "post-1", "case_id": case.id, "evidence_id": 1,
         "match_id": next(i.match_id for i in case.items if i.match_id), "user_id": victim.id, "token_id": 999,
         "subscription_id": 999, "secret": "no-such-invite", "name": "no-such-source", "source_id": 999,
+        "organisation_id": 999,
     }  # fmt: skip
     client = TestClient(create_app(settings, context))
-    yield context, client, {"users": users, "partner": partner, "values": values}
+    yield context, client, {"users": users, "partner": partner, "values": values,
+                            "other": _other_organisation(context, case.id)}  # fmt: skip
     client.close()
 
 
@@ -202,3 +212,83 @@ def test_a_session_without_its_csrf_token_cannot_change_anything(
     assert ok.status_code == 303
     assert client.post("/api/v1/cases", json={"claim": "x"}).status_code == 403
     assert client.post("/api/v1/cases", json={"claim": "x"}, headers={CSRF_HEADER: "right"}).status_code == 201
+
+
+# -- two organisations: the other organisation's people probe the owner's objects ---------------------------
+
+OTHER_ROLES = ["viewer", "factchecker", "editor", "admin"]
+OTHER_ORGANISATION = "Đơn vị Khác"
+OWNER_OBJECTS = ("{case_id}", "{evidence_id}", "{match_id}", "{source_id}", "{name}", "{user_id}", "{token_id}")
+MEMO = ("memo.txt", "Bản ghi nhớ nội bộ: nguồn tin mật.".encode(), "text/plain")
+
+
+def _other_organisation(context: AppContext, case_id: int) -> dict[str, Any]:
+    """A second organisation with a person of every role; the owner's case gets a memo and a verdict that
+    could be published at once, and the owner a source of its own."""
+    owner = {u.role: u for u in context.account_store.users() if u.email == f"{u.role}@demo.kiemchung"}
+    people = {
+        role: context.accounts.create_user(OTHER_ORGANISATION, f"{role}@khac.example", role, role, "a long password")
+        for role in OTHER_ROLES
+    }
+    factchecker = Actor("factchecker", owner["factchecker"].organisation_id, user_id=owner["factchecker"].id)
+    case = context.cases.add_document(factchecker, case_id, MEMO[0], MEMO[1])
+    case = context.cases.add_quote(factchecker, case_id, "Lời khai nội bộ", "phòng họp")
+    case = context.cases.draft_verdict(factchecker, case_id, case.version, "Sai", "", "Sai sự thật [1].", False)
+    source = context.sources.add("feed", "owner-feed", "https://owner.example/feed.xml", None, None,
+                                 owner["admin"].organisation_id)  # fmt: skip
+    token = context.tokens.all(owner["admin"].organisation_id)[0]
+    values = {
+        "case_id": case_id, "evidence_id": case.evidence[0].id,
+        "match_id": next(i.match_id for i in case.items if i.match_id), "source_id": source.id, "name": source.name,
+        "user_id": owner["viewer"].id, "token_id": token.id, "organisation_id": people["admin"].organisation_id,
+    }  # fmt: skip
+    return {"users": people, "values": values}
+
+
+def _probe(context: AppContext, client: TestClient, person: Any, method: str, path: str, values: dict[str, Any]) -> int:
+    """A request that would succeed for the owner's people (valid body, current version), by `person`."""
+    version = context.case_store.get(values["case_id"], details=False).version
+    fields: dict[str, Any] = {
+        "version": version, "status": "dismissed", "priority": 3, "assignee_id": person.id, "body": "x",
+        "kind": "quote", "quote": "trích dẫn nội bộ", "source": "s", "rating": "Sai", "rebuttal": "x",
+        "second_review": False, "verdict": "reject", "enabled": False, "active": False, "role": "viewer",
+        "organisation": OTHER_ORGANISATION,
+    }  # fmt: skip
+    secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    context.account_store.add_session(secret, person.id, csrf, datetime.now(UTC) + timedelta(hours=1))
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, secret)
+    url, headers = path.format(**values), {CSRF_HEADER: csrf}
+    if path.endswith("/evidence/file") and method == "POST":
+        return client.post(url, headers=headers, files={"file": MEMO}, follow_redirects=False).status_code
+    if method in ("GET", "DELETE"):
+        return client.request(method, url, headers=headers, follow_redirects=False).status_code
+    if path.startswith("/api/"):
+        return client.request(method, url, headers=headers, json=fields).status_code
+    form = {k: str(v) for k, v in fields.items() if v is not False}
+    return client.request(method, url, headers=headers, data=form, follow_redirects=False).status_code
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+def test_another_organisations_people_are_refused_every_owners_object(
+    world: tuple[AppContext, TestClient, dict[str, Any]], role: str
+) -> None:
+    context, client, extra = world
+    other = extra["other"]
+    values = other["values"]
+    before = context.case_store.get(values["case_id"])
+    audited = len(list(context.audit.entries(before.organisation_id, None)))
+    wrong = []
+    for method, path in ROUTES:
+        if any(placeholder in path for placeholder in OWNER_OBJECTS):
+            status = _probe(context, client, other["users"][role], method, path, values)
+            if status not in (401, 403, 404):
+                wrong.append(f"{method} {path}: {status}")
+    assert wrong == []
+    after = context.case_store.get(values["case_id"])
+    assert (after.version, after.status, after.assignee_id, after.shared_with) == (before.version, before.status,
+                                                                                    before.assignee_id, [])  # fmt: skip
+    assert (after.comments, after.evidence, after.items) == (before.comments, before.evidence, before.items)
+    source = context.source_store.get(values["source_id"])
+    assert source.enabled and context.account_store.user(values["user_id"]).active
+    assert len(list(context.audit.entries(before.organisation_id, None))) == audited

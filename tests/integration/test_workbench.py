@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,6 +52,16 @@ def _client(context: AppContext, email: str) -> TestClient:
     return client
 
 
+def wait_archived(client: TestClient, case_id: int, timeout_s: float = 15.0) -> dict[str, Any]:
+    """The case once none of its evidence URLs is still archiving (they are fetched in the background)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        case: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}").json()
+        if not any(e["archiving"] for e in case["evidence"]) or time.monotonic() > deadline:
+            return case
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def desk(app_context: AppContext) -> Iterator[tuple[AppContext, TestClient, TestClient]]:
     set_up_demo(app_context)
@@ -87,9 +98,12 @@ def test_from_a_new_claim_to_a_published_versioned_fact_check(
         f"/api/v1/cases/{case_id}", json={"version": case["version"], "status": "in_progress"}
     ).json()
     with_url = factchecker.post(f"/api/v1/cases/{case_id}/evidence", json={"kind": "url", "url": site.url("/bao-cao")})
-    assert with_url.status_code == 201 and with_url.json()["evidence"][0]["archived"] is True
+    assert with_url.status_code == 201 and with_url.json()["evidence"][0]["archiving"] is True  # in the background
     dead = factchecker.post(f"/api/v1/cases/{case_id}/evidence", json={"kind": "url", "url": site.url("/khong-co")})
-    assert dead.json()["snapshot_problem"].startswith("HTTP 404")  # kept, with why it could not be archived
+    assert dead.status_code == 201
+    archived = wait_archived(factchecker, case_id)["evidence"]
+    assert archived[0]["archived"] is True and archived[0]["title"] == "Báo cáo của Bộ Tài chính"
+    assert archived[1]["archived"] is False and archived[1]["title"] == site.url("/khong-co")  # kept, not archived
     quote = factchecker.post(
         f"/api/v1/cases/{case_id}/evidence",
         json={"kind": "quote", "quote": "Không có chủ trương tăng thuế suất cao nhất.", "source": "Thông cáo báo chí"},

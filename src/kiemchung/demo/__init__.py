@@ -32,7 +32,8 @@ def set_up_demo(app: AppContext) -> list[str]:
         if app.account_store.user_by_email(email) is None:
             app.accounts.create_user(DEMO_ORGANISATION, email, name, role, DEMO_PASSWORD)
         lines.append(f"demo account: {email} / {DEMO_PASSWORD} ({role})")
-    source = app.sources.ensure("import", "demo-posts")
+    organisation = app.organisations.ensure(DEMO_ORGANISATION)  # the demo cases are the demo organisation's
+    source = app.sources.ensure("import", "demo-posts", organisation.id)
     collected = app.collector.import_path(source, DEMO_POSTS)
     app.monitor.drain()
     lines.append(f"demo posts: {collected.new} new, in the queue at /queue")

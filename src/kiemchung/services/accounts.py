@@ -144,8 +144,11 @@ class AccountService:
         if role not in USER_ROLES:
             raise InputError(f"role must be one of {', '.join(USER_ROLES)}")
         email = _check_email(email)
-        if self.store.user_by_email(email):
-            raise InputError(f"a user with e-mail {email} already exists")
+        existing = self.store.user_by_email(email)
+        if existing and existing.organisation_id == actor.organisation_id:
+            raise InputError(f"{email} already has an account in your organisation")
+        # An address of another organisation is invited like a new one: the answer never says it exists
+        # elsewhere, and accepting such an invitation is refused (accept_invite), so no account changes hands.
         secret = secrets.token_urlsafe(24)
         invite = self.store.add_invite(actor.organisation_id, email, role, secret, actor.user_id,
                                        datetime.now(UTC) + timedelta(days=INVITE_DAYS))  # fmt: skip
@@ -167,6 +170,9 @@ class AccountService:
         _check_password(password)
         if not display_name.strip():
             raise InputError("give your name")
+        if self.store.user_by_email(invite.email):
+            raise InputError("this e-mail address already has an account: sign in with it, or ask to be invited "
+                             "with another address")  # fmt: skip
         if not self.store.use_invite(invite.id):
             raise NotFoundError("this invitation was used meanwhile")
         user = self.store.add_user(invite.organisation_id, invite.email, display_name.strip()[:200], invite.role,

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from kiemchung.domain.accounts import Actor
 from kiemchung.domain.sources import DEFAULT_INTERVAL_S, KINDS, MIN_INTERVAL_S, Source
-from kiemchung.errors import InputError
+from kiemchung.errors import InputError, NotFoundError
+from kiemchung.store.audit import AuditStore
 from kiemchung.store.sources import SourceStore
 
 CONFIG_KEYS = {"follow_links", "max_pages"}
@@ -52,9 +54,28 @@ def _config(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _folder_inside(root: str, path: str) -> str:
+    """The existing folder `path` (relative paths are read from `root`), symlinks resolved, if it lies inside
+    `root`; InputError otherwise, the same whether or not something exists outside the root."""
+    if not root:
+        raise InputError("folder sources are added from the command line or the sources file "
+                         "(KIEMCHUNG_FOLDER_SOURCES_ROOT is not set)")  # fmt: skip
+    try:
+        base = Path(root).resolve()
+        folder = (base / path).resolve()
+    except (OSError, ValueError, RuntimeError):
+        raise InputError(f"cannot read the folder path {path!r}") from None
+    if not folder.is_relative_to(base):
+        raise InputError("a folder source must lie inside the folder sources root (KIEMCHUNG_FOLDER_SOURCES_ROOT)")
+    if not folder.is_dir():
+        raise InputError(f"no folder {path!r} inside the folder sources root: create it on the server first")
+    return str(folder)
+
+
 class SourceService:
-    def __init__(self, store: SourceStore) -> None:
+    def __init__(self, store: SourceStore, folder_root: str = "") -> None:
         self.store = store
+        self.folder_root = folder_root  # KIEMCHUNG_FOLDER_SOURCES_ROOT
 
     def add(
         self,
@@ -70,6 +91,22 @@ class SourceService:
             Path(url).mkdir(parents=True, exist_ok=True)
         return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
 
+    def add_requested(
+        self,
+        kind: str,
+        name: str,
+        url: str | None = None,
+        interval_s: int | None = None,
+        config: dict[str, Any] | None = None,
+        organisation_id: int | None = None,
+    ) -> Source:
+        """A source asked for over the web UI or the API: a folder only if it already exists inside
+        KIEMCHUNG_FOLDER_SOURCES_ROOT. Nothing is created on the server's disk."""
+        if kind == "folder":
+            url = _folder_inside(self.folder_root, url or "")
+        url, interval = _check(kind, name.strip(), url, interval_s)
+        return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
+
     def ensure(self, kind: str, name: str, organisation_id: int | None = None) -> Source:
         """The receiving source (push, import) of this name, created when first needed."""
         return self.store.by_name(name) or self.store.add(kind, name, None, 0, {}, organisation_id)
@@ -78,13 +115,30 @@ class SourceService:
         source = self.store.find(name_or_id)
         return self.store.update(source.id, enabled=enabled)
 
-    def remove(self, name_or_id: str) -> Source:
+    def remove(self, name_or_id: str, actor: Actor | None = None) -> Source:
+        """Stop watching a source. The posts it collected stay (their source becomes empty); items it delivered
+        that were not processed yet are dropped. Audited in the same transaction (`actor` None: the command line)."""
         source = self.store.find(name_or_id)
-        self.store.remove(source.id)
+        with self.store.database.write() as connection:
+            kept, dropped = SourceStore.remove(connection, source.id)
+            AuditStore.record(connection, actor, "source.remove", "source", source.id, name=source.name,
+                              kind=source.kind, url=source.url, posts_kept=kept,
+                              unprocessed_dropped=dropped)  # fmt: skip
         return source
 
     def all(self) -> list[Source]:
         return self.store.all()
+
+    def of_organisation(self, organisation_id: int) -> list[Source]:
+        """What an organisation's people see: its own sources only."""
+        return self.store.of_organisation(organisation_id)
+
+    def owned(self, organisation_id: int, name_or_id: str) -> Source:
+        """The source if `organisation_id` owns it; another organisation's is "not found" (not revealed)."""
+        source = self.store.find(name_or_id)
+        if self.store.owner(source.id) != organisation_id:
+            raise NotFoundError(f"no source named {name_or_id!r}")
+        return source
 
     def sync(self, path: Path) -> SyncReport:
         """Apply a TOML sources file: [[source]] tables with name, kind, url, interval and options."""

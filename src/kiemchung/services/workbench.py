@@ -1,17 +1,24 @@
 """The fact-checkers' workbench: the queue, case work, sign-off and publishing. One service for the UI and
 the API; every method takes the acting person or token, checks the role table and writes the audit log in
-the same transaction as the change."""
+the same transaction as the change.
+
+Organisations are kept apart: a case (with its comments and evidence) belongs to its organisation. Another
+organisation neither lists, reads nor acts on it — it is answered "not found", so its existence is not
+revealed — unless the owner's editor or admin shares the case with it: then that organisation may read it
+and comment on it; every other action stays with the owner. Each action is audited in the owner's log."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from kiemchung.domain.accounts import PUBLISH, READ, TRIAGE, Actor
 from kiemchung.domain.imports import is_http_url
@@ -19,16 +26,24 @@ from kiemchung.domain.models import FactCheck
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
 from kiemchung.domain.records import factcheck_to_record
 from kiemchung.errors import ConflictError, InputError, NotFoundError, PermissionDenied
-from kiemchung.ingest.html import extract_article
-from kiemchung.ingest.http import Fetcher, FetchError
 from kiemchung.services.matching import MatchService
 from kiemchung.settings import Settings
+from kiemchung.store.accounts import AccountStore
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.cases import STATUSES, Case, CaseFilter, CaseStore, PendingMatch
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.organisations import OrganisationStore
-from kiemchung.store.schema import alerts, case_items, factcheck_versions, factchecks, matches, posts
+from kiemchung.store.schema import (
+    alerts,
+    case_items,
+    factcheck_versions,
+    factchecks,
+    matches,
+    posts,
+    sources,
+    subscriptions,
+)
 from kiemchung.text import strip_controls
 from kiemchung.text.language import guess_language
 
@@ -86,7 +101,7 @@ class CaseService:
         factchecks: FactCheckStore,
         matching: MatchService,
         orgs: OrganisationStore,
-        fetcher: Fetcher,
+        archive_later: Callable[[int], None],
         scale: RatingScale = VIETNAMESE_DEFAULT,
     ) -> None:
         self.settings = settings
@@ -95,21 +110,26 @@ class CaseService:
         self.factchecks = factchecks
         self.matching = matching
         self.orgs = orgs
-        self.fetcher = fetcher
+        self.archive_later = archive_later  # queues an evidence URL for its snapshot (services/evidence.py)
         self.scale = scale
 
     # -- intake: suggested matches and spreading claims become cases ---------------------------------------
 
     def intake(self) -> int:
-        """Put every new suggested match and spread alert into the queue, grouped by claim. Idempotent."""
+        """Put every new suggested match and spread alert into the queue, grouped by claim. Idempotent. A new
+        case belongs to the fact-check's organisation (a subscription's, for an imported one), else to the
+        post's source's; else to the instance's first organisation (store/organisations.py)."""
         added = 0
         with self.database.write() as connection:
             rows = connection.execute(
                 select(matches.c.id, matches.c.factcheck_id, matches.c.sentence, matches.c.query_text,
                        matches.c.post_id, matches.c.created_at, posts.c.source_id, factchecks.c.claim,
-                       factchecks.c.organisation_id)
+                       func.coalesce(factchecks.c.organisation_id, subscriptions.c.organisation_id,
+                                     sources.c.organisation_id).label("organisation_id"))
                 .outerjoin(posts, posts.c.id == matches.c.post_id)
+                .outerjoin(sources, sources.c.id == posts.c.source_id)
                 .join(factchecks, factchecks.c.id == matches.c.factcheck_id)
+                .outerjoin(subscriptions, subscriptions.c.id == factchecks.c.subscription_id)
                 .where(~matches.c.id.in_(select(case_items.c.match_id).where(case_items.c.match_id.is_not(None))))
                 .order_by(matches.c.id)
                 .limit(INTAKE_BATCH)
@@ -122,19 +142,21 @@ class CaseService:
                     r.organisation_id, factcheck_id=r.factcheck_id,
                 )  # fmt: skip
             spread = connection.execute(
-                select(alerts.c.id, alerts.c.dedupe_key, alerts.c.sentence, alerts.c.post_id, posts.c.source_id)
+                select(alerts.c.id, alerts.c.dedupe_key, alerts.c.sentence, alerts.c.post_id, posts.c.source_id,
+                       sources.c.organisation_id)
                 .outerjoin(posts, posts.c.id == alerts.c.post_id)
+                .outerjoin(sources, sources.c.id == posts.c.source_id)
                 .where(alerts.c.kind == "spread")
                 .where(~alerts.c.id.in_(select(case_items.c.alert_id).where(case_items.c.alert_id.is_not(None))))
                 .order_by(alerts.c.id)
                 .limit(INTAKE_BATCH)
-            ).all()
+            ).all()  # fmt: skip
             for a in spread:
                 CaseStore.upsert_for_item(
                     connection, a.dedupe_key, a.sentence,
                     {"kind": "claim", "alert_id": a.id, "post_id": a.post_id, "source_id": a.source_id,
                      "text": a.sentence},
-                    None,
+                    a.organisation_id,
                 )  # fmt: skip
             added = len(rows) + len(spread)
         return added
@@ -151,7 +173,8 @@ class CaseService:
                 connection, key, claim, {"kind": "claim", "text": claim}, actor.organisation_id
             )
             CaseStore.change(connection, case_id, None, priority=_priority(priority), topic=_topic(topic))
-            AuditStore.record(connection, actor, "case.open", "case", case_id, claim=claim[:200])
+            AuditStore.record_in(connection, actor.organisation_id, actor, "case.open", "case", case_id,
+                                 claim=claim[:200])  # fmt: skip
         return self.store.get(case_id)
 
     # -- reading ----------------------------------------------------------------------------------------
@@ -160,11 +183,30 @@ class CaseService:
         actor.require(READ)
         if filters.status and filters.status not in STATUSES:
             raise InputError(f"status must be one of {', '.join(STATUSES)}")
-        return self.store.find(filters)
+        return self.store.find(filters, actor.organisation_id)
 
     def get(self, actor: Actor, case_id: int) -> Case:
         actor.require(READ)
-        return self.store.get(case_id)
+        return self._readable(actor, case_id)
+
+    def topics(self, actor: Actor) -> list[str]:
+        actor.require(READ)
+        return self.store.topics(actor.organisation_id)
+
+    def _readable(self, actor: Actor, case_id: int, details: bool = True) -> Case:
+        """The case, if the actor's organisation owns it or it is shared with it; else "not found"."""
+        case = self.store.get(case_id, details)
+        partners = {share.organisation_id for share in case.shared_with}
+        if case.organisation_id != actor.organisation_id and actor.organisation_id not in partners:
+            raise NotFoundError(f"no case with id {case_id}")
+        return case
+
+    def _owned(self, actor: Actor, case_id: int, details: bool = True) -> Case:
+        """The case, if the actor's organisation owns it: a partner it is shared with only reads and comments."""
+        case = self._readable(actor, case_id, details)
+        if case.organisation_id != actor.organisation_id:
+            raise PermissionDenied("this case belongs to another organisation: shared with yours to read and comment")
+        return case
 
     def pending_matches(self, actor: Actor, case_ids: list[int]) -> dict[int, PendingMatch]:
         """Each case's first suggested match nobody has reviewed yet, with the post's sentence, its stance and
@@ -177,9 +219,12 @@ class CaseService:
     def review_match(self, actor: Actor, match_id: int, accepted: bool) -> None:
         """Confirm or reject a suggested post ↔ fact-check match: stored, audited, and used by `matches refit`."""
         actor.require(TRIAGE)
+        case_id = self.store.case_of_match(match_id)
+        owner = None if case_id is None else self._owned(actor, case_id, details=False).organisation_id
         self.matching.feedback(match_id, accepted)
         with self.database.write() as connection:
-            AuditStore.record(connection, actor, "match.confirm" if accepted else "match.reject", "match", match_id)
+            AuditStore.record_in(connection, owner, actor, "match.confirm" if accepted else "match.reject", "match",
+                                 match_id, case=case_id)  # fmt: skip
 
     def update(
         self,
@@ -193,7 +238,7 @@ class CaseService:
         topic: str | None = None,
     ) -> Case:
         actor.require(TRIAGE)
-        case = self.store.get(case_id, details=False)
+        case = self._owned(actor, case_id, details=False)
         values: dict[str, Any] = {}
         if status is not None and status != case.status:
             if status not in TRANSITIONS.get(case.status, set()):
@@ -212,8 +257,9 @@ class CaseService:
         if not values:
             return case
         with self.database.write() as connection:
+            _check_assignee(connection, actor, values.get("assignee_id"))
             CaseStore.change(connection, case_id, version, **values)
-            AuditStore.record(connection, actor, "case.update", "case", case_id, **values)
+            AuditStore.record_in(connection, case.organisation_id, actor, "case.update", "case", case_id, **values)
         return self.store.get(case_id)
 
     def comment(self, actor: Actor, case_id: int, body: str) -> Case:
@@ -221,43 +267,65 @@ class CaseService:
         body = strip_controls(body).strip()
         if not body or len(body) > MAX_COMMENT:
             raise InputError(f"a comment needs 1 to {MAX_COMMENT:,} characters")
-        self.store.get(case_id, details=False)
+        case = self._readable(actor, case_id, details=False)  # partners the case is shared with may comment
         with self.database.write() as connection:
             comment_id = CaseStore.add_comment(connection, case_id, self._person(actor), body)
             CaseStore.change(connection, case_id, None)
-            AuditStore.record(connection, actor, "case.comment", "case", case_id, comment=comment_id)
+            AuditStore.record_in(connection, case.organisation_id, actor, "case.comment", "case", case_id,
+                                 comment=comment_id)  # fmt: skip
+        return self.store.get(case_id)
+
+    # -- sharing with another organisation ------------------------------------------------------------------
+
+    def share(self, actor: Actor, case_id: int, organisation: str) -> Case:
+        """Let another organisation (by name) read the case and comment on it; editors and admins of the owner."""
+        actor.require(PUBLISH)
+        self._owned(actor, case_id, details=False)
+        partner = self.orgs.by_name(strip_controls(organisation).strip())
+        if partner is None:
+            raise NotFoundError(f"no organisation named {organisation.strip()!r}")
+        if partner.id == actor.organisation_id:
+            raise InputError("the case belongs to your organisation already")
+        with self.database.write() as connection:
+            if CaseStore.add_share(connection, case_id, partner.id, actor.user_id):
+                AuditStore.record_in(connection, actor.organisation_id, actor, "case.share", "case", case_id,
+                                     organisation=partner.name, organisation_id=partner.id)  # fmt: skip
+        return self.store.get(case_id)
+
+    def unshare(self, actor: Actor, case_id: int, organisation_id: int) -> Case:
+        """Stop sharing the case with an organisation; its people no longer see the case."""
+        actor.require(PUBLISH)
+        self._owned(actor, case_id, details=False)
+        with self.database.write() as connection:
+            if not CaseStore.remove_share(connection, case_id, organisation_id):
+                raise NotFoundError(f"case {case_id} is not shared with organisation {organisation_id}")
+            AuditStore.record_in(connection, actor.organisation_id, actor, "case.unshare", "case", case_id,
+                                 organisation_id=organisation_id)  # fmt: skip
         return self.store.get(case_id)
 
     # -- evidence ---------------------------------------------------------------------------------------
 
-    def add_url(self, actor: Actor, case_id: int, url: str) -> tuple[Case, str | None]:
-        """Evidence from a URL, with an archived text snapshot; (case, why no snapshot could be taken)."""
+    def add_url(self, actor: Actor, case_id: int, url: str) -> Case:
+        """Evidence from a URL. Its text snapshot is taken in the background (`services/evidence.py`); until
+        then the evidence is `archiving`. No remote site is fetched while the caller waits."""
         actor.require(TRIAGE)
         url = strip_controls(url).strip()
         if not is_http_url(url):
             raise InputError(f"not an http(s) URL: {url!r}")
-        self.store.get(case_id, details=False)
-        title = snapshot = problem = None
-        try:
-            response = self.fetcher.get(url)
-            article = extract_article(response.content, response.content_type, response.url)
-            if article is None:
-                problem = "no text found on the page"
-            else:
-                title, snapshot = article.title, article.text[:MAX_SNAPSHOT]
-        except FetchError as exc:
-            problem = str(exc)
+        case = self._owned(actor, case_id, details=False)
         with self.database.write() as connection:
             evidence_id = CaseStore.add_evidence(
-                connection, case_id, self._person(actor), kind="url", url=url, title=title or url, snapshot=snapshot
+                connection, case_id, self._person(actor), kind="url", url=url, title=None, snapshot=None
             )
             CaseStore.change(connection, case_id, None)
-            AuditStore.record(connection, actor, "evidence.add", "case", case_id, evidence=evidence_id, url=url,
-                              archived=snapshot is not None)  # fmt: skip
-        return self.store.get(case_id), problem
+            AuditStore.record_in(connection, case.organisation_id, actor, "evidence.add", "case", case_id,
+                                 evidence=evidence_id, url=url)  # fmt: skip
+        self.archive_later(evidence_id)
+        return self.store.get(case_id)
 
     def add_document(self, actor: Actor, case_id: int, file_name: str, data: bytes) -> Case:
         actor.require(TRIAGE)
+        case = self._owned(actor, case_id, details=False)
         name = strip_controls(Path(file_name or "").name)
         suffix = Path(name).suffix.lower()
         if suffix not in UPLOAD_TYPES:
@@ -275,18 +343,15 @@ class CaseService:
                 snapshot = strip_controls(data.decode("utf-8"))[:MAX_SNAPSHOT]
             except UnicodeDecodeError:
                 raise InputError("text files must be UTF-8") from None
-        self.store.get(case_id, details=False)
         sha = hashlib.sha256(data).hexdigest()
-        folder = self.settings.data_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / sha).write_bytes(data)
-        with self.database.write() as connection:
+        with _stored_upload(self.settings.data_dir / "uploads" / sha, data), self.database.write() as connection:
             evidence_id = CaseStore.add_evidence(
                 connection, case_id, self._person(actor), kind="document", title=name, file_name=name,
                 file_sha256=sha, content_type=content_type, snapshot=snapshot,
             )  # fmt: skip
             CaseStore.change(connection, case_id, None)
-            AuditStore.record(connection, actor, "evidence.add", "case", case_id, evidence=evidence_id, file=name)
+            AuditStore.record_in(connection, case.organisation_id, actor, "evidence.add", "case", case_id,
+                                 evidence=evidence_id, file=name)  # fmt: skip
         return self.store.get(case_id)
 
     def add_quote(self, actor: Actor, case_id: int, quote: str, source: str) -> Case:
@@ -294,19 +359,20 @@ class CaseService:
         quote, source = strip_controls(quote).strip(), strip_controls(source).strip()
         if not quote or not source:
             raise InputError("a quote needs its words and its source")
-        self.store.get(case_id, details=False)
+        case = self._owned(actor, case_id, details=False)
         with self.database.write() as connection:
             evidence_id = CaseStore.add_evidence(
                 connection, case_id, self._person(actor), kind="quote", title=source[:300], quote=quote[:MAX_COMMENT],
                 quote_source=source[:2000],
             )  # fmt: skip
             CaseStore.change(connection, case_id, None)
-            AuditStore.record(connection, actor, "evidence.add", "case", case_id, evidence=evidence_id, kind="quote")
+            AuditStore.record_in(connection, case.organisation_id, actor, "evidence.add", "case", case_id,
+                                 evidence=evidence_id, kind="quote")  # fmt: skip
         return self.store.get(case_id)
 
     def document(self, actor: Actor, case_id: int, evidence_id: int) -> tuple[bytes, str, str]:
         actor.require(READ)
-        case = self.store.get(case_id)
+        case = self._readable(actor, case_id)
         for item in case.evidence:
             if item.id == evidence_id and item.file_sha256:
                 path = self.settings.data_dir / "uploads" / item.file_sha256
@@ -320,7 +386,7 @@ class CaseService:
         second_review: bool = True,
     ) -> Case:  # fmt: skip
         actor.require(TRIAGE)
-        case = self.store.get(case_id)
+        case = self._owned(actor, case_id)
         if case.status == "dismissed":
             raise InputError("reopen the case before drafting a verdict")
         if rating not in self.scale.labels and rating not in self.scale.english:
@@ -339,12 +405,13 @@ class CaseService:
                 drafted_by=self._person(actor), signed_off_by=None, signed_off_at=None,
                 needs_second_review=second_review,
             )  # fmt: skip
-            AuditStore.record(connection, actor, "verdict.draft", "case", case_id, rating=label)
+            AuditStore.record_in(connection, case.organisation_id, actor, "verdict.draft", "case", case_id,
+                                 rating=label)  # fmt: skip
         return self.store.get(case_id)
 
     def sign_off(self, actor: Actor, case_id: int, version: int) -> Case:
         actor.require(PUBLISH)
-        case = self.store.get(case_id, details=False)
+        case = self._owned(actor, case_id, details=False)
         if case.rating_label is None or not case.rebuttal:
             raise InputError("there is no drafted verdict to sign off")
         if case.drafted_by == actor.user_id:
@@ -352,13 +419,13 @@ class CaseService:
         with self.database.write() as connection:
             CaseStore.change(connection, case_id, version, signed_off_by=self._person(actor),
                              signed_off_at=datetime.now(UTC))  # fmt: skip
-            AuditStore.record(connection, actor, "verdict.sign_off", "case", case_id)
+            AuditStore.record_in(connection, case.organisation_id, actor, "verdict.sign_off", "case", case_id)
         return self.store.get(case_id)
 
     def publish(self, actor: Actor, case_id: int, version: int, note: str | None = None) -> Published:
         """Publish the verdict, or a correction of it: a new numbered version, shown publicly, never silent."""
         actor.require(PUBLISH)
-        case = self.store.get(case_id)
+        case = self._owned(actor, case_id)
         if case.status not in {"drafted", "published"} or case.rating_label is None:
             raise InputError("only a drafted verdict can be published")
         if case.needs_second_review and case.signed_off_by is None:
@@ -394,8 +461,9 @@ class CaseService:
             )
             CaseStore.change(connection, case_id, version, status="published", factcheck_id=factcheck_id,
                              published_at=case.published_at or now)  # fmt: skip
-            AuditStore.record(connection, actor, "factcheck.correct" if correcting else "factcheck.publish",
-                              "factcheck", factcheck_id, case=case_id, version=number)  # fmt: skip
+            AuditStore.record_in(connection, case.organisation_id, actor,
+                                 "factcheck.correct" if correcting else "factcheck.publish", "factcheck", factcheck_id,
+                                 case=case_id, version=number)  # fmt: skip
         self.matching.on_imported([factcheck])
         return Published(factcheck, number, self.store.get(case_id))
 
@@ -450,6 +518,36 @@ def _free_id(connection: Any, taken: str) -> str:
         if connection.execute(select(factchecks.c.id).where(factchecks.c.id == candidate)).first() is None:
             return candidate
     raise ConflictError(f"no free fact-check id after {taken}")
+
+
+@contextmanager
+def _stored_upload(path: Path, data: bytes) -> Iterator[None]:
+    """The upload's file written for the block; removed again when the block fails (a refused or failed
+    insert leaves no orphan). A file already there (the same content uploaded before) is left alone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("xb") as out:
+            out.write(data)
+    except FileExistsError:
+        yield
+        return
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _check_assignee(connection: Connection, actor: Actor, assignee_id: object) -> None:
+    """A case is assigned only to an active person of the actor's organisation; an unknown id, someone
+    deactivated and someone of another organisation get the same answer (nothing to learn about others)."""
+    if isinstance(assignee_id, int) and not AccountStore.is_active_member(
+        connection, assignee_id, actor.organisation_id
+    ):
+        raise InputError(f"no active person with id {assignee_id} in your organisation to assign the case to")
 
 
 def _priority(value: int) -> int:

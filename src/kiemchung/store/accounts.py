@@ -133,6 +133,16 @@ class AccountStore:
             return [_user(r) for r in connection.execute(query).all()]
 
     @staticmethod
+    def is_active_member(connection: Connection, user_id: int, organisation_id: int) -> bool:
+        """Whether `user_id` is an active person of `organisation_id` (someone work can be assigned to)."""
+        found = connection.execute(
+            select(users.c.id).where(
+                users.c.id == user_id, users.c.organisation_id == organisation_id, users.c.active.is_(True)
+            )
+        ).first()
+        return found is not None
+
+    @staticmethod
     def change_user(connection: Connection, user_id: int, **values: Any) -> None:
         """Update a user; a deactivated user's sessions end in the same transaction."""
         result = connection.execute(update(users).where(users.c.id == user_id).values(**values))

@@ -1,4 +1,6 @@
-"""Case repository: the queue's cases, their items (suggested matches, new claims), comments and evidence."""
+"""Case repository: the queue's cases, their items (suggested matches, new claims), comments and evidence,
+and the organisations a case is shared with. A case's `organisation_id` is its owner (see
+store/organisations.py: `owner_of`); its comments and evidence belong to it."""
 
 from __future__ import annotations
 
@@ -7,11 +9,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, or_, select, update
 
 from kiemchung.errors import ConflictError, NotFoundError
 from kiemchung.store.database import Database, aware
-from kiemchung.store.schema import case_items, cases, comments, evidence, matches, posts, sources, users
+from kiemchung.store.organisations import owner_of
+from kiemchung.store.schema import (
+    case_items,
+    case_shares,
+    cases,
+    comments,
+    evidence,
+    matches,
+    organisations,
+    posts,
+    sources,
+    users,
+)
 
 STATUSES = ("new", "in_progress", "drafted", "published", "dismissed")
 STANCES = ("repeats", "asks", "refutes")
@@ -95,6 +109,20 @@ class Evidence:
     added_by: str
     created_at: datetime
 
+    @property
+    def archiving(self) -> bool:
+        """A URL whose snapshot is still being taken (store/evidence.py: it has no title until then)."""
+        return self.kind == "url" and self.title is None
+
+
+@dataclass(frozen=True)
+class CaseShare:
+    """Another organisation that may read the case and comment on it."""
+
+    organisation_id: int
+    organisation: str
+    shared_at: datetime
+
 
 @dataclass(frozen=True)
 class Case:
@@ -124,6 +152,7 @@ class Case:
     items: list[CaseItem] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    shared_with: list[CaseShare] = field(default_factory=list)
 
     @property
     def time_to_publication_s(self) -> float | None:
@@ -132,7 +161,17 @@ class Case:
         return (self.published_at - self.first_detected_at).total_seconds()
 
 
-_CASE = select(cases, users.c.display_name.label("assignee")).outerjoin(users, users.c.id == cases.c.assignee_id)
+_CASE = select(
+    *(column for column in cases.c if column.name != "organisation_id"),
+    owner_of(cases.c.organisation_id).label("organisation_id"),
+    users.c.display_name.label("assignee"),
+).outerjoin(users, users.c.id == cases.c.assignee_id)
+
+
+def visible_to(organisation_id: int) -> ColumnElement[bool]:
+    """The cases an organisation may see: its own and those shared with it."""
+    shared = select(case_shares.c.case_id).where(case_shares.c.organisation_id == organisation_id)
+    return or_(owner_of(cases.c.organisation_id) == organisation_id, cases.c.id.in_(shared))
 
 
 def _case(row: Any) -> Case:
@@ -164,9 +203,10 @@ class CaseStore:
 
     # -- reading ----------------------------------------------------------------------------------------
 
-    def find(self, filters: CaseFilter) -> tuple[list[Case], int]:
+    def find(self, filters: CaseFilter, organisation_id: int | None = None) -> tuple[list[Case], int]:
+        """The cases matching `filters`; only those `organisation_id` may see when given."""
         query = _CASE
-        conditions = []
+        conditions = [] if organisation_id is None else [visible_to(organisation_id)]
         if filters.status:
             conditions.append(cases.c.status == filters.status)
         if filters.priority is not None:
@@ -201,6 +241,13 @@ class CaseStore:
             if row is None:
                 raise NotFoundError(f"no case with id {case_id}")
             case = _case(row)
+            shares = connection.execute(
+                select(case_shares.c.organisation_id, organisations.c.name, case_shares.c.created_at)
+                .join(organisations, organisations.c.id == case_shares.c.organisation_id)
+                .where(case_shares.c.case_id == case_id)
+                .order_by(organisations.c.name)
+            ).all()
+            case = Case(**{**case.__dict__, "shared_with": [CaseShare(r[0], r[1], aware(r[2])) for r in shares]})
             if not details:
                 return case
             items = connection.execute(
@@ -257,10 +304,21 @@ class CaseStore:
             r.case_id: PendingMatch(r.id, r.sentence, r.score, stance_of(r.features), bool(r.decision)) for r in rows
         }
 
-    def topics(self) -> list[str]:
+    def topics(self, organisation_id: int | None = None) -> list[str]:
+        """The topics of the cases `organisation_id` may see (all cases' when None)."""
+        query = select(cases.c.topic).where(cases.c.topic.is_not(None)).distinct()
+        if organisation_id is not None:
+            query = query.where(visible_to(organisation_id))
         with self.database.read() as connection:
-            rows = connection.execute(select(cases.c.topic).where(cases.c.topic.is_not(None)).distinct()).all()
+            rows = connection.execute(query).all()
         return sorted(r.topic for r in rows)
+
+    def case_of_match(self, match_id: int) -> int | None:
+        """The case a suggested match was put in (None before intake)."""
+        with self.database.read() as connection:
+            return connection.execute(
+                select(case_items.c.case_id).where(case_items.c.match_id == match_id)
+            ).scalar_one_or_none()
 
     def by_factcheck(self, factcheck_id: str) -> Case | None:
         with self.database.read() as connection:
@@ -346,6 +404,28 @@ class CaseStore:
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
+
+    @staticmethod
+    def add_share(connection: Connection, case_id: int, organisation_id: int, user_id: int | None) -> bool:
+        """Share the case with an organisation; False when it was shared with it already."""
+        shared = connection.execute(
+            select(case_shares.c.id).where(case_shares.c.case_id == case_id,
+                                           case_shares.c.organisation_id == organisation_id)
+        ).first()  # fmt: skip
+        if shared is not None:
+            return False
+        connection.execute(case_shares.insert().values(case_id=case_id, organisation_id=organisation_id,
+                                                       shared_by=user_id, created_at=datetime.now(UTC)))  # fmt: skip
+        return True
+
+    @staticmethod
+    def remove_share(connection: Connection, case_id: int, organisation_id: int) -> bool:
+        result = connection.execute(
+            delete(case_shares).where(
+                case_shares.c.case_id == case_id, case_shares.c.organisation_id == organisation_id
+            )
+        )
+        return result.rowcount == 1
 
     @staticmethod
     def known_matches(connection: Connection, match_ids: Sequence[int]) -> set[int]:

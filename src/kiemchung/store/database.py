@@ -24,9 +24,11 @@ from kiemchung.errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "kiemchung_write"
+# WAL + NORMAL: a power loss may lose the last commits, never corrupt the file; FULL syncs every commit.
+SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -34,7 +36,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS[synchronous]}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -57,7 +59,10 @@ def aware(moment: datetime | None) -> datetime | None:
 class Database:
     """Owns the engine; hands out read and write connections inside transactions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, synchronous: str = "normal") -> None:
+        """`synchronous`: SQLite's PRAGMA synchronous, normal or full (KIEMCHUNG_SQLITE_SYNCHRONOUS)."""
+        if synchronous not in SYNCHRONOUS:
+            raise StorageError(f"synchronous must be normal or full, not {synchronous!r}")
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -67,8 +72,9 @@ class Database:
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StorageError(f"cannot use database {self.safe_url}: {exc}") from None
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, synchronous)
         self._write_lock = threading.Lock()
+        self._head: str | None = None  # the newest migration, read once (parsing the scripts costs ~25 ms)
 
     @property
     def safe_url(self) -> str:
@@ -121,8 +127,9 @@ class Database:
         """True when the schema is at the newest revision."""
         with self.read() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
-            head = ScriptDirectory.from_config(self._alembic_config(connection)).get_current_head()
-        return current == head
+            if self._head is None:
+                self._head = ScriptDirectory.from_config(self._alembic_config(connection)).get_current_head()
+        return current == self._head
 
     def require_current(self) -> None:
         if not self.is_current():

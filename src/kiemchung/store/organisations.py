@@ -1,16 +1,27 @@
-"""Organisation repository."""
+"""Organisation repository, and who owns what.
+
+An object (case, source) belongs to the organisation in its `organisation_id`. What the monitoring pipeline
+made from sources and archive records that belong to no organisation belongs to the instance's first
+organisation (the lowest id: in a single-organisation install, that one), so every object has an owner.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from kiemchung.errors import NotFoundError
 from kiemchung.store.database import Database
 from kiemchung.store.schema import organisations
+
+
+def owner_of(organisation_id: ColumnElement[int | None]) -> ColumnElement[int | None]:
+    """The owning organisation of a row whose owner column is `organisation_id` (see the module docstring)."""
+    first = select(func.min(organisations.c.id)).scalar_subquery()
+    return func.coalesce(organisation_id, first)
 
 
 @dataclass(frozen=True)

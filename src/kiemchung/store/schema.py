@@ -300,6 +300,19 @@ case_items = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# A case belongs to its organisation (cases.organisation_id); a share lets one other organisation read it
+# and comment on it. Acting on the case (assign, dismiss, evidence, verdict, publish) stays with the owner.
+case_shares = Table(
+    "case_shares",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("shared_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "organisation_id", name="uq_case_shares_case_organisation"),
+)
+
 comments = Table(
     "comments",
     metadata,
@@ -346,7 +359,8 @@ audit_log = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("organisation_id", Integer, ForeignKey("organisations.id")),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),  # whose log: the object's owner
+    Column("actor_organisation_id", Integer, ForeignKey("organisations.id")),  # the actor's (a sharing partner's)
     Column("user_id", Integer, ForeignKey("users.id")),
     Column("token_id", Integer, ForeignKey("api_tokens.id")),
     Column("action", String(50), nullable=False),

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiemchung.domain.sources import Source
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.store.database import Database, aware
-from kiemchung.store.schema import sources
+from kiemchung.store.organisations import owner_of
+from kiemchung.store.schema import inbox, posts, sources
 
 MAX_BACKOFF_S = 6 * 3600
 
@@ -88,7 +89,7 @@ class SourceStore:
 
     def find(self, name_or_id: str) -> Source:
         source = self.by_name(name_or_id)
-        if source is None and name_or_id.isdigit():
+        if source is None and name_or_id.isascii() and name_or_id.isdigit():  # not '²', which int() refuses
             return self.get(int(name_or_id))
         if source is None:
             raise NotFoundError(f"no source named {name_or_id!r}")
@@ -98,6 +99,21 @@ class SourceStore:
         with self.database.read() as connection:
             rows = connection.execute(select(sources).order_by(sources.c.id)).all()
         return [_from_row(r) for r in rows]
+
+    def of_organisation(self, organisation_id: int) -> list[Source]:
+        """The sources an organisation owns (store/organisations.py: `owner_of`)."""
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(sources).where(owner_of(sources.c.organisation_id) == organisation_id).order_by(sources.c.id)
+            ).all()
+        return [_from_row(r) for r in rows]
+
+    def owner(self, source_id: int) -> int | None:
+        """The organisation owning the source (store/organisations.py: `owner_of`)."""
+        with self.database.read() as connection:
+            return connection.execute(
+                select(owner_of(sources.c.organisation_id)).where(sources.c.id == source_id)
+            ).scalar_one_or_none()
 
     def due(self, now: datetime, kinds: Sequence[str]) -> list[Source]:
         with self.database.read() as connection:
@@ -116,11 +132,19 @@ class SourceStore:
             raise NotFoundError(f"no source with id {source_id}")
         return self.get(source_id)
 
-    def remove(self, source_id: int) -> None:
-        with self.database.write() as connection:
-            result = connection.execute(delete(sources).where(sources.c.id == source_id))
+    @staticmethod
+    def remove(connection: Connection, source_id: int) -> tuple[int, int]:
+        """Delete a source inside the caller's transaction, keeping the posts it collected (they are the record):
+        their source becomes NULL. Its inbox goes with it (ON DELETE CASCADE), items not yet processed included.
+        (posts kept, unprocessed items dropped)."""
+        unprocessed = connection.execute(
+            select(func.count()).select_from(inbox).where(inbox.c.source_id == source_id, inbox.c.state == "pending")
+        ).scalar_one()
+        kept = connection.execute(update(posts).where(posts.c.source_id == source_id).values(source_id=None)).rowcount
+        result = connection.execute(delete(sources).where(sources.c.id == source_id))
         if result.rowcount != 1:
             raise NotFoundError(f"no source with id {source_id}")
+        return kept, int(unprocessed)
 
     @staticmethod
     def record_success(

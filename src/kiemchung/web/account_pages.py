@@ -11,6 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiemchung.domain.accounts import READ, Actor
@@ -64,7 +65,7 @@ async def reset_password(request: Request, secret: str, context: ContextDep) -> 
             raise InputError("the new password and its repetition differ")
         await password_work(request, partial(context.accounts.use_reset, secret, password))
     except InputError as exc:
-        _, user = context.accounts.reset_for(secret)
+        _, user = await run_in_threadpool(context.accounts.reset_for, secret)
         return render(request, "reset.html", status=422, email=user.email, error=str(exc))
     done = translator(language_of(request))["password_reset_done"]
     return RedirectResponse(f"/login?msg={quote(done)}", status_code=303)

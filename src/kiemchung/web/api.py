@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from kiemchung.domain.accounts import MATCH
+from kiemchung.domain.accounts import MATCH, Actor
 from kiemchung.domain.claimreview import factcheck_to_claimreview
 from kiemchung.domain.models import FactCheck
-from kiemchung.errors import InputError
+from kiemchung.errors import InputError, RateLimited
 from kiemchung.matching.engine import MatchOptions
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
 from kiemchung.services.matching import PostResult
 from kiemchung.text import strip_controls
-from kiemchung.web.auth import OptionalActor
-from kiemchung.web.deps import ArchiveDep, MatchingDep
+from kiemchung.web.auth import OptionalActor, client_of
+from kiemchung.web.deps import ArchiveDep, ContextDep
+from kiemchung.web.limits import in_thread, waiting_at
 
 router = APIRouter()
+T = TypeVar("T")
 
 
 class RatingOut(BaseModel):
@@ -124,7 +129,9 @@ class MatchBatchOut(BaseModel):
     results: list[MatchResultOut]
 
 
-MAX_BATCH = 256
+MAX_BATCH = 256  # with a token or a session; anonymous callers: KIEMCHUNG_ANONYMOUS_MATCH_BATCH
+ANONYMOUS_GATE = "anonymous-match"  # one anonymous batch at a time: partners and the pipeline wait for one at most
+MAX_ANONYMOUS_WAITING = 32  # anonymous requests queued at the gate before the next is refused (429)
 # Requests never wait for archive claims to be embedded: the server's background refinement does that.
 API_OPTIONS = MatchOptions(embed_candidates=False)
 
@@ -132,32 +139,52 @@ API_OPTIONS = MatchOptions(embed_candidates=False)
 @router.post(
     "/match", response_model=MatchResultOut | MatchBatchOut, response_model_exclude_none=True, tags=["matching"]
 )
-def match(request: MatchRequest, matching: MatchingDep, actor: OptionalActor) -> MatchResultOut | MatchBatchOut:
+async def match(
+    body: MatchRequest, request: Request, context: ContextDep, actor: OptionalActor
+) -> MatchResultOut | MatchBatchOut:
     """Does this post repeat a fact-checked claim? `matched` is the calibrated default decision for the
     best match; matches are best first with a score in [0, 1] and the sentence that matched.
 
     Open to anyone; only a caller with the `match` capability (a fact-checker's session or a partner's
-    token) has its suggestions stored for review (they then carry `match_id`)."""
+    token) has its suggestions stored for review (they then carry `match_id`). Without a token or session
+    a batch holds at most KIEMCHUNG_ANONYMOUS_MATCH_BATCH posts (16), one anonymous batch is matched at a
+    time, and each address may match KIEMCHUNG_ANONYMOUS_MATCH_RATE posts a minute; a token or a person
+    KIEMCHUNG_MATCH_RATE. Past the budget: 429 with Retry-After."""
+    posts = _posts_of(body, MAX_BATCH if actor is not None else context.settings.anonymous_match_batch)
+    context.match_budgets.charge(actor, client_of(request), len(posts))
     store = actor is not None and actor.can(MATCH)
-    if request.posts is not None:
-        if len(request.posts) > MAX_BATCH:
-            raise InputError(f"at most {MAX_BATCH} posts per request")
-        posts = [
+    work = partial(context.matching.match_posts, posts, body.top, store=store, options=API_OPTIONS)
+    results = await run_matching(request, actor, work)
+    if body.posts is not None:
+        return MatchBatchOut(results=[MatchResultOut.of(r) for r in results])
+    if results[0].error:
+        raise InputError(results[0].error)
+    return MatchResultOut.of(results[0])
+
+
+def _posts_of(body: MatchRequest, most: int) -> list[tuple[Any, Any]]:
+    """The (id, text) pairs asked about: the batch (at most `most`) or the one post."""
+    if body.posts is not None:
+        if len(body.posts) > most:
+            hint = "" if most == MAX_BATCH else f" without an API token ({MAX_BATCH} with one)"
+            raise InputError(f"at most {most} posts per request{hint}")
+        return [
             (_clean(p.get("id")) if isinstance(p, dict) else None, _clean(p.get("text") if isinstance(p, dict) else p))
-            for p in request.posts
+            for p in body.posts
         ]
-        return MatchBatchOut(
-            results=[
-                MatchResultOut.of(r) for r in matching.match_posts(posts, request.top, store=store, options=API_OPTIONS)
-            ]
-        )
-    if request.text is None:
+    if body.text is None:
         raise InputError('give "text" (one post) or "posts" (a batch)')
-    post = (_clean(request.id), _clean(request.text))
-    result = matching.match_posts([post], request.top, store=store, options=API_OPTIONS)[0]
-    if result.error:
-        raise InputError(result.error)
-    return MatchResultOut.of(result)
+    return [(_clean(body.id), _clean(body.text))]
+
+
+async def run_matching(request: Request, actor: Actor | None, work: Callable[[], T]) -> T:
+    """Matching in a worker thread, off the event loop; anonymous work one batch at a time, behind a gate
+    whose queue is bounded (429 when full)."""
+    if actor is not None:
+        return await run_in_threadpool(work)
+    if waiting_at(request, ANONYMOUS_GATE) >= MAX_ANONYMOUS_WAITING:
+        raise RateLimited("public matching is busy: try again in a few seconds", 5)
+    return await in_thread(request, ANONYMOUS_GATE, 1, work)
 
 
 def _clean(value: Any) -> Any:

@@ -22,6 +22,7 @@ from kiemchung.store.cases import CaseFilter
 from kiemchung.store.sources import SourceStore
 from kiemchung.web.auth import SESSION_COOKIE, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep
+from kiemchung.web.downloads import attachment
 from kiemchung.web.serialize import case_json, invite_json, source_json, token_json, user_json
 
 router = APIRouter()
@@ -79,8 +80,8 @@ def get_post(post_id: str, actor: Reader, context: ContextDep) -> dict[str, Any]
 
 @router.get("/sources", tags=["monitoring"])
 def list_sources(actor: Reader, context: ContextDep) -> list[dict[str, Any]]:
-    """Every source with its health: last success, last error and why, items."""
-    return [source_json(s) for s in context.sources.all()]
+    """Every source of your organisation with its health: last success, last error and why, items."""
+    return [source_json(s) for s in context.sources.of_organisation(actor.organisation_id)]
 
 
 class SourceIn(BaseModel):
@@ -97,7 +98,9 @@ def add_source(source: SourceIn, actor: SourceManager, context: ContextDep) -> d
     config = {
         k: v for k, v in {"follow_links": source.follow_links, "max_pages": source.max_pages}.items() if v is not None
     }
-    added = context.sources.add(source.kind, source.name, source.url, source.interval_s, config, actor.organisation_id)
+    added = context.sources.add_requested(
+        source.kind, source.name, source.url, source.interval_s, config, actor.organisation_id
+    )
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.add", "source", added.id, name=added.name, url=added.url)
     return source_json(added)
@@ -109,6 +112,7 @@ class SourcePatch(BaseModel):
 
 @router.patch("/sources/{name}", tags=["monitoring"])
 def change_source(name: str, patch: SourcePatch, actor: SourceManager, context: ContextDep) -> dict[str, Any]:
+    context.sources.owned(actor.organisation_id, name)
     changed = context.sources.set_enabled(name, patch.enabled)
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.enable" if patch.enabled else "source.disable", "source",
@@ -118,9 +122,8 @@ def change_source(name: str, patch: SourcePatch, actor: SourceManager, context: 
 
 @router.delete("/sources/{name}", status_code=204, tags=["monitoring"])
 def remove_source(name: str, actor: SourceManager, context: ContextDep) -> Response:
-    removed = context.sources.remove(name)
-    with context.database.write() as connection:
-        context.audit.record(connection, actor, "source.remove", "source", removed.id, name=removed.name)
+    context.sources.owned(actor.organisation_id, name)
+    context.sources.remove(name, actor)
     return Response(status_code=204)
 
 
@@ -138,7 +141,7 @@ def status(actor: Reader, context: ContextDep) -> dict[str, Any]:
         "inbox": context.inbox.counts(),
         "posts": context.post_store.count(),
         "alerts": context.alert_store.count(),
-        "sources": [source_json(s) for s in context.sources.all()],
+        "sources": [source_json(s) for s in context.sources.of_organisation(actor.organisation_id)],
     }
 
 
@@ -207,6 +210,21 @@ def change_case(case_id: int, patch: CasePatch, actor: Triager, context: Context
     )
 
 
+class ShareIn(BaseModel):
+    organisation: str = Field(min_length=1, max_length=200, description="The other organisation's name.")
+
+
+@router.post("/cases/{case_id}/shares", tags=["workbench"])
+def share_case(case_id: int, body: ShareIn, actor: Publisher, context: ContextDep) -> dict[str, Any]:
+    """Let another organisation read the case and comment on it (its other actions stay with yours)."""
+    return case_json(context.cases.share(actor, case_id, body.organisation))
+
+
+@router.delete("/cases/{case_id}/shares/{organisation_id}", tags=["workbench"])
+def unshare_case(case_id: int, organisation_id: int, actor: Publisher, context: ContextDep) -> dict[str, Any]:
+    return case_json(context.cases.unshare(actor, case_id, organisation_id))
+
+
 class CommentIn(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
 
@@ -225,10 +243,10 @@ class EvidenceIn(BaseModel):
 
 @router.post("/cases/{case_id}/evidence", status_code=201, tags=["workbench"])
 def add_evidence(case_id: int, evidence: EvidenceIn, actor: Triager, context: ContextDep) -> dict[str, Any]:
-    """A URL (its text is archived as a snapshot) or a quote with its source. Documents: .../evidence/file."""
+    """A URL (its text is archived as a snapshot in the background: `archiving` until done) or a quote with its
+    source. Documents: .../evidence/file."""
     if evidence.kind == "url":
-        case, problem = context.cases.add_url(actor, case_id, evidence.url or "")
-        return {**case_json(case), "snapshot_problem": problem}
+        return case_json(context.cases.add_url(actor, case_id, evidence.url or ""))
     return case_json(context.cases.add_quote(actor, case_id, evidence.quote or "", evidence.source or ""))
 
 
@@ -243,8 +261,7 @@ def upload_evidence(
 @router.get("/cases/{case_id}/evidence/{evidence_id}/file", tags=["workbench"])
 def evidence_file(case_id: int, evidence_id: int, actor: Reader, context: ContextDep) -> Response:
     data, content_type, name = context.cases.document(actor, case_id, evidence_id)
-    return Response(data, media_type=content_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"})  # fmt: skip
+    return attachment(data, content_type, name)
 
 
 class VerdictIn(BaseModel):
@@ -388,15 +405,14 @@ def audit(
         return JSONResponse(entries)
     if format == "jsonl":
         body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
-        return Response(body, media_type="application/x-ndjson",
-                        headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'})  # fmt: skip
+        return attachment(body, "application/x-ndjson", "audit.jsonl")
     out = io.StringIO()
-    writer = csv.DictWriter(out, ["id", "at", "user", "token_id", "action", "object_type", "object_id", "detail"])
+    columns = ["id", "at", "user", "token_id", "actor_organisation", "action", "object_type", "object_id", "detail"]
+    writer = csv.DictWriter(out, columns)
     writer.writeheader()
     for entry in entries:
         writer.writerow({**entry, "detail": json.dumps(entry["detail"], ensure_ascii=False)})
-    return Response(out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="audit.csv"'})  # fmt: skip
+    return attachment(out.getvalue(), "text/csv", "audit.csv")
 
 
 class SubscriptionIn(BaseModel):

@@ -32,6 +32,8 @@ from kiemchung.errors import (
 from kiemchung.settings import Settings
 from kiemchung.text import strip_controls
 from kiemchung.web import account_pages, api, api_work, pages, work_pages
+from kiemchung.web.caching import apply_cache_policy
+from kiemchung.web.limits import install_body_limits
 
 HERE = Path(__file__).parent
 logger = logging.getLogger(__name__)
@@ -84,6 +86,14 @@ def _refine_index(context: AppContext, stop: threading.Event) -> None:
         logger.exception("background embedding stopped")
 
 
+def _resume_archiving(context: AppContext) -> None:
+    """Background: evidence URLs left archiving by the last run are queued again."""
+    try:
+        context.evidence_archiver.resume()
+    except Exception:  # noqa: BLE001 - e.g. a database not yet initialised: nothing to resume
+        logger.exception("evidence archiving not resumed")
+
+
 def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
     context = context or AppContext(settings)
 
@@ -95,6 +105,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             worker = threading.Thread(target=_refine_index, args=(context, stop), name="kiemchung-embed", daemon=True)
             worker.start()
         pipeline = context.monitor.run(stop) if settings.run_pipeline else []
+        threading.Thread(target=_resume_archiving, args=(context,), name="kiemchung-resume", daemon=True).start()
         yield
         stop.set()
         if worker is not None:
@@ -156,9 +167,13 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
         refused with 422, never turned into a 500 while answering."""
         return JSONResponse({"detail": _encodable(jsonable_encoder(exc.errors()))}, status_code=422)
 
+    # -- request-body limits (web/limits.py): inside the header middleware below, so a 413 gets its headers too
+    install_body_limits(app, settings)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Any:
         response = await call_next(request)
+        apply_cache_policy(request, response)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

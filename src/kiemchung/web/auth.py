@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from kiemchung.domain.accounts import Actor, require
 from kiemchung.errors import AuthenticationError, PermissionDenied
@@ -48,7 +49,8 @@ async def password_work(request: Request, work: Callable[[], T]) -> T:
 
 
 async def resolve_actor(request: Request) -> Actor | None:
-    """The actor of this request (cached on it), or None; a bad token or a missing CSRF token is refused."""
+    """The actor of this request (cached on it), or None; a bad token or a missing CSRF token is refused.
+    The look-up (a database read, a token's last use written) runs in a thread, never on the event loop."""
     if hasattr(request.state, "actor"):
         actor: Actor | None = request.state.actor
         return actor
@@ -57,11 +59,12 @@ async def resolve_actor(request: Request) -> Actor | None:
     request.state.session = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        actor = context.accounts.token_actor(header[7:].strip())
+        actor = await run_in_threadpool(context.accounts.token_actor, header[7:].strip())
         if actor is None:
             raise AuthenticationError("unknown or revoked API token")
     else:
-        found = context.accounts.session(request.cookies.get(SESSION_COOKIE))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        found = await run_in_threadpool(context.accounts.session, cookie) if cookie else None
         if found is not None:
             actor, session = found
             request.state.session = session

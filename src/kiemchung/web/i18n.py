@@ -122,8 +122,12 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "new": "Mới", "in_progress": "Đang xử lý", "drafted": "Đã có bản nháp", "published": "Đã đăng",
         "dismissed": "Bỏ qua", "dismiss": "Bỏ qua", "reopen": "Mở lại", "start": "Bắt đầu xử lý",
         "token_shown_once": "Khóa chỉ hiện một lần — hãy lưu lại ngay:", "invite_link": "Gửi đường dẫn mời này:",
-        "archived": "đã lưu bản sao", "not_archived": "không lưu được bản sao", "cites": "dẫn chứng",
+        "archived": "đã lưu bản sao", "archiving": "đang lưu bản sao…", "not_archived": "không lưu được bản sao", "cites": "dẫn chứng",
         "sort_recent": "Mới cập nhật", "sort_oldest": "Phát hiện sớm nhất", "sort_priority": "Ưu tiên cao", "sort_spread": "Lan truyền rộng",
+        "shares": "Chia sẻ với đơn vị khác", "share": "Chia sẻ", "unshare": "Ngừng chia sẻ", "organisation": "Đơn vị",
+        "not_shared": "Chưa chia sẻ với đơn vị nào.",
+        "shares_help": "Đơn vị được chia sẻ có thể đọc vụ việc và gửi ghi chú; các thao tác khác vẫn thuộc đơn vị của bạn.",
+        "shared_with_you": "Vụ việc của đơn vị khác, được chia sẻ để bạn đọc và gửi ghi chú.",
     },
     "en": {
         "sign_in": "Sign in", "sign_out": "Sign out", "email": "E-mail", "password": "Password",
@@ -153,9 +157,13 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "score": "Score", "open": "Open", "feed": "Feed (Atom)", "new": "New", "in_progress": "In progress",
         "drafted": "Drafted", "published": "Published", "dismissed": "Dismissed", "dismiss": "Dismiss",
         "reopen": "Reopen", "start": "Start", "token_shown_once": "The token is shown once — save it now:",
-        "invite_link": "Send this invitation link:", "archived": "archived", "not_archived": "not archived",
+        "invite_link": "Send this invitation link:", "archived": "archived", "archiving": "archiving…", "not_archived": "not archived",
         "cites": "cites",
         "sort_recent": "Recently updated", "sort_oldest": "Detected first", "sort_priority": "Highest priority", "sort_spread": "Widest spread",
+        "shares": "Shared with other organisations", "share": "Share", "unshare": "Stop sharing",
+        "organisation": "Organisation", "not_shared": "Not shared with any organisation.",
+        "shares_help": "An organisation it is shared with may read the case and comment; every other action stays with yours.",
+        "shared_with_you": "Another organisation's case, shared with yours to read and comment on.",
     },
 }  # fmt: skip
 for _language, _strings in WORKBENCH_STRINGS.items():

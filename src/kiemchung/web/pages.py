@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from kiemchung.app_context import AppContext
 from kiemchung.domain.claimreview import claimreview_json, factcheck_to_claimreview
 from kiemchung.domain.imports import is_http_url
+from kiemchung.domain.models import FactCheck
 from kiemchung.errors import InputError
 from kiemchung.services.factchecks import ArchiveQuery
 from kiemchung.services.matching import MatchOut, PostResult
 from kiemchung.text import strip_controls
-from kiemchung.web.auth import OptionalActor
-from kiemchung.web.deps import ArchiveDep, ContextDep, MatchingDep
+from kiemchung.web.api import run_matching
+from kiemchung.web.auth import OptionalActor, client_of
+from kiemchung.web.deps import ArchiveDep, ContextDep
 from kiemchung.web.i18n import LANGUAGES, translator
 
 router = APIRouter(include_in_schema=False)
@@ -129,15 +133,19 @@ def match_form(request: Request, actor: OptionalActor) -> HTMLResponse:
 
 
 @router.post("/match", response_class=HTMLResponse)
-async def match_page(
-    request: Request, matching: MatchingDep, archive: ArchiveDep, actor: OptionalActor
-) -> HTMLResponse:
+async def match_page(request: Request, context: ContextDep, actor: OptionalActor) -> HTMLResponse:
+    """The public match form: the same budgets and anonymous gate as POST /api/v1/match, off the event loop."""
     form = await request.form()
     text = str(form.get("text") or "")
-    result = matching.match_posts([(None, text)])[0]
-    claims = {m.factcheck_id: archive.show(m.factcheck_id) for m in result.matches}
+    context.match_budgets.charge(actor, client_of(request), 1)
+    result, claims = await run_matching(request, actor, partial(_match_one, context, text))
     return render(request, "match.html", text=text, result=result, claims=claims, headline=headline_of(result),
                   shows_rating=shows_rating)  # fmt: skip
+
+
+def _match_one(context: AppContext, text: str) -> tuple[PostResult, dict[str, FactCheck]]:
+    result = context.matching.match_posts([(None, text)])[0]
+    return result, {m.factcheck_id: context.archive.show(m.factcheck_id) for m in result.matches}
 
 
 def headline_of(result: PostResult) -> str:

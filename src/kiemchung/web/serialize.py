@@ -23,9 +23,13 @@ def case_json(case: Case, details: bool = True) -> dict[str, Any]:
         "rating": case.rating_label, "summary": case.summary, "rebuttal": case.rebuttal,
         "needs_second_review": case.needs_second_review, "signed_off": case.signed_off_by is not None,
         "factcheck_id": case.factcheck_id, "published_at": _iso(case.published_at),
-        "time_to_publication_s": case.time_to_publication_s,
+        "time_to_publication_s": case.time_to_publication_s, "organisation_id": case.organisation_id,
     }  # fmt: skip
     if details:
+        data["shared_with"] = [
+            {"organisation_id": s.organisation_id, "organisation": s.organisation, "shared_at": _iso(s.shared_at)}
+            for s in case.shared_with
+        ]
         data["items"] = [
             {"id": i.id, "kind": i.kind, "text": i.text, "post_id": i.post_id, "post_url": i.post_url,
              "source": i.source, "match_id": i.match_id, "factcheck_id": i.factcheck_id, "score": i.score,
@@ -37,6 +41,7 @@ def case_json(case: Case, details: bool = True) -> dict[str, Any]:
         ]
         data["evidence"] = [
             {"n": n, "id": e.id, "kind": e.kind, "title": e.title, "url": e.url, "archived": e.snapshot is not None,
+             "archiving": e.archiving,
              "file_name": e.file_name, "content_type": e.content_type, "quote": e.quote, "source": e.quote_source,
              "added_by": e.added_by, "created_at": _iso(e.created_at)}
             for n, e in enumerate(case.evidence, start=1)

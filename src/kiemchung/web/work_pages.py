@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, READ, ROLES, TRIAGE, USER_ROLES, Actor
@@ -19,7 +20,7 @@ from kiemchung.errors import AuthenticationError, InputError, KiemchungError, Ra
 from kiemchung.services.workbench import TRANSITIONS
 from kiemchung.store.cases import STATUSES, CaseFilter
 from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, client_of, needs, password_work
-from kiemchung.web.deps import ContextDep
+from kiemchung.web.deps import ContextDep, FormDep
 from kiemchung.web.i18n import translator
 from kiemchung.web.pages import language_of, render, render_error
 from kiemchung.web.serialize import source_json
@@ -54,7 +55,8 @@ def _int(value: object, name: str) -> int:
 
 
 def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.lstrip("-").isdigit() else None
+    digits = (value or "").lstrip("-")
+    return int(value) if value and digits.isascii() and digits.isdigit() else None  # not '²', which int() refuses
 
 
 # -- signing in and out --------------------------------------------------------------------------------------
@@ -116,7 +118,8 @@ async def accept_invite(request: Request, secret: str, context: ContextDep) -> R
     try:
         await password_work(request, accept)
     except InputError as exc:
-        return render(request, "invite.html", status=422, invite=context.accounts.invite_for(secret), error=str(exc))
+        invite = await run_in_threadpool(context.accounts.invite_for, secret)
+        return render(request, "invite.html", status=422, invite=invite, error=str(exc))
     return _back("/login", "✓")
 
 
@@ -135,13 +138,13 @@ def queue(request: Request, actor: Reader, context: ContextDep) -> Response:
     cases, total = context.cases.queue(actor, filters)
     pending = context.cases.pending_matches(actor, [c.id for c in cases if c.status in {"new", "in_progress"}])
     return render(request, "queue.html", cases=cases, total=total, f=filters, statuses=STATUSES,
-                  sources=context.sources.all(), topics=context.case_store.topics(), pending_matches=pending,
+                  sources=context.sources.of_organisation(actor.organisation_id), topics=context.cases.topics(actor),
+                  pending_matches=pending,
                   message=p.get("msg"))  # fmt: skip
 
 
 @router.post("/cases")
-async def open_case(request: Request, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form()
+def open_case(request: Request, actor: Triager, context: ContextDep, form: FormDep) -> Response:
     case = context.cases.open_case(actor, str(form.get("claim") or ""), topic=str(form.get("topic") or "") or None)
     return _back(f"/cases/{case.id}")
 
@@ -155,8 +158,7 @@ def case_page(request: Request, case_id: int, actor: Reader, context: ContextDep
 
 
 @router.post("/cases/{case_id}/update")
-async def update_case(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form()
+def update_case(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
     assign = "assign_me" in form
     case = context.cases.get(actor, case_id)
     assignee: int | None | str = "unchanged"
@@ -172,9 +174,20 @@ async def update_case(request: Request, case_id: int, actor: Triager, context: C
     return _back(f"/cases/{case_id}")
 
 
+@router.post("/cases/{case_id}/shares")
+def share_case(request: Request, case_id: int, actor: Publisher, context: ContextDep, form: FormDep) -> Response:
+    context.cases.share(actor, case_id, str(form.get("organisation") or ""))
+    return _back(f"/cases/{case_id}#shares-h")
+
+
+@router.post("/cases/{case_id}/shares/{organisation_id}/remove")
+def unshare_case(case_id: int, organisation_id: int, actor: Publisher, context: ContextDep) -> Response:
+    context.cases.unshare(actor, case_id, organisation_id)
+    return _back(f"/cases/{case_id}#shares-h")
+
+
 @router.post("/matches/{match_id}/feedback")
-async def review_match(request: Request, match_id: int, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form()
+def review_match(request: Request, match_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
     verdict = str(form.get("verdict") or "")
     if verdict not in {"accept", "reject"}:
         raise InputError("verdict must be accept or reject")
@@ -183,36 +196,33 @@ async def review_match(request: Request, match_id: int, actor: Triager, context:
 
 
 @router.post("/cases/{case_id}/comments")
-async def comment(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form()
+def comment(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
     context.cases.comment(actor, case_id, str(form.get("body") or ""))
     return _back(f"/cases/{case_id}#comments-h")
 
 
 @router.post("/cases/{case_id}/evidence")
-async def add_evidence(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form()
+def add_evidence(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
     if form.get("kind") == "url":
-        _, problem = context.cases.add_url(actor, case_id, str(form.get("url") or ""))
-        return _back(f"/cases/{case_id}", problem and f"snapshot: {problem}")
+        context.cases.add_url(actor, case_id, str(form.get("url") or ""))  # archived in the background
+        return _back(f"/cases/{case_id}")
     context.cases.add_quote(actor, case_id, str(form.get("quote") or ""), str(form.get("source") or ""))
     return _back(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/evidence/file")
 async def upload_evidence(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form(max_part_size=context.settings.upload_max_bytes + 1)
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        raise InputError("choose a file to upload")
-    data = await upload.read(context.settings.upload_max_bytes + 1)
-    context.cases.add_document(actor, case_id, upload.filename or "", data)
+    async with request.form(max_part_size=context.settings.upload_max_bytes + 1) as form:  # closes its files
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InputError("choose a file to upload")
+        data = await upload.read(context.settings.upload_max_bytes + 1)
+    await run_in_threadpool(context.cases.add_document, actor, case_id, upload.filename or "", data)
     return _back(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/verdict")
-async def draft_verdict(request: Request, case_id: int, actor: Triager, context: ContextDep) -> Response:
-    form = await request.form()
+def draft_verdict(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
     context.cases.draft_verdict(
         actor, case_id, _int(form.get("version"), "version"), str(form.get("rating") or ""),
         str(form.get("summary") or ""), str(form.get("rebuttal") or ""), "second_review" in form,
@@ -221,15 +231,13 @@ async def draft_verdict(request: Request, case_id: int, actor: Triager, context:
 
 
 @router.post("/cases/{case_id}/signoff")
-async def sign_off(request: Request, case_id: int, actor: Publisher, context: ContextDep) -> Response:
-    form = await request.form()
+def sign_off(request: Request, case_id: int, actor: Publisher, context: ContextDep, form: FormDep) -> Response:
     context.cases.sign_off(actor, case_id, _int(form.get("version"), "version"))
     return _back(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/publish")
-async def publish(request: Request, case_id: int, actor: Publisher, context: ContextDep) -> Response:
-    form = await request.form()
+def publish(request: Request, case_id: int, actor: Publisher, context: ContextDep, form: FormDep) -> Response:
     published = context.cases.publish(actor, case_id, _int(form.get("version"), "version"),
                                       str(form.get("note") or "") or None)  # fmt: skip
     return _back(f"/factchecks/{published.factcheck.id}")
@@ -245,15 +253,15 @@ def alerts(request: Request, actor: Reader, context: ContextDep) -> Response:
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources(request: Request, actor: Reader, context: ContextDep) -> Response:
-    return render(request, "sources.html", sources=context.sources.all(), message=request.query_params.get("msg"))
+    return render(request, "sources.html", sources=context.sources.of_organisation(actor.organisation_id),
+                  message=request.query_params.get("msg"))  # fmt: skip
 
 
 @router.post("/sources")
-async def add_source(request: Request, actor: SourceManager, context: ContextDep) -> Response:
-    form = await request.form()
+def add_source(request: Request, actor: SourceManager, context: ContextDep, form: FormDep) -> Response:
     interval = _optional_int(str(form.get("interval_s") or ""))
-    source = context.sources.add(str(form.get("kind") or ""), str(form.get("name") or ""), str(form.get("url") or ""),
-                                 interval, None, actor.organisation_id)  # fmt: skip
+    kind, name, url = (str(form.get(key) or "") for key in ("kind", "name", "url"))
+    source = context.sources.add_requested(kind, name, url, interval, None, actor.organisation_id)
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.add", "source", source.id, **source_json(source))
     return _back("/sources")
@@ -261,7 +269,7 @@ async def add_source(request: Request, actor: SourceManager, context: ContextDep
 
 @router.post("/sources/{source_id}/toggle")
 def toggle_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
-    source = context.source_store.get(source_id)
+    source = context.sources.owned(actor.organisation_id, str(source_id))
     context.sources.set_enabled(str(source.id), not source.enabled)
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.disable" if source.enabled else "source.enable", "source",
@@ -271,16 +279,16 @@ def toggle_source(source_id: int, actor: SourceManager, context: ContextDep) -> 
 
 @router.post("/sources/{source_id}/remove")
 def remove_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
-    source = context.sources.remove(str(source_id))
-    with context.database.write() as connection:
-        context.audit.record(connection, actor, "source.remove", "source", source.id, name=source.name)
+    context.sources.owned(actor.organisation_id, str(source_id))
+    context.sources.remove(str(source_id), actor)
     return _back("/sources")
 
 
 @router.get("/status", response_class=HTMLResponse)
 def status(request: Request, actor: Reader, context: ContextDep) -> Response:
     return render(request, "status.html", inbox=context.inbox.counts(), posts=context.post_store.count(),
-                  alerts=context.alert_store.count(), sources=context.sources.all())  # fmt: skip
+                  alerts=context.alert_store.count(),
+                  sources=context.sources.of_organisation(actor.organisation_id))  # fmt: skip
 
 
 # -- administration -----------------------------------------------------------------------------------------
@@ -299,8 +307,7 @@ def admin(request: Request, actor: Admin, context: ContextDep) -> Response:
 
 
 @router.post("/admin/invites", response_class=HTMLResponse)
-async def invite(request: Request, actor: Admin, context: ContextDep) -> Response:
-    form = await request.form()
+def invite(request: Request, actor: Admin, context: ContextDep, form: FormDep) -> Response:
     _, secret = context.accounts.invite(actor, str(form.get("email") or ""), str(form.get("role") or ""))
     link = f"{context.settings.public_url.rstrip('/')}/invite/{secret}"
     t = translator(language_of(request))
@@ -308,15 +315,13 @@ async def invite(request: Request, actor: Admin, context: ContextDep) -> Respons
 
 
 @router.post("/admin/users/{user_id}/active")
-async def set_active(request: Request, user_id: int, actor: Admin, context: ContextDep) -> Response:
-    form = await request.form()
+def set_active(request: Request, user_id: int, actor: Admin, context: ContextDep, form: FormDep) -> Response:
     context.accounts.set_active(actor, user_id, form.get("active") == "1")
     return _back("/admin")
 
 
 @router.post("/admin/users/{user_id}/role")
-async def set_role(request: Request, user_id: int, actor: Admin, context: ContextDep) -> Response:
-    form = await request.form()
+def set_role(request: Request, user_id: int, actor: Admin, context: ContextDep, form: FormDep) -> Response:
     context.accounts.set_role(actor, user_id, str(form.get("role") or ""))
     return _back("/admin")
 
@@ -330,8 +335,7 @@ def issue_reset(request: Request, user_id: int, actor: Admin, context: ContextDe
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse)
-async def create_token(request: Request, actor: Admin, context: ContextDep) -> Response:
-    form = await request.form()
+def create_token(request: Request, actor: Admin, context: ContextDep, form: FormDep) -> Response:
     _, secret = context.accounts.create_token(actor, str(form.get("name") or ""), str(form.get("role") or ""))
     t = translator(language_of(request))
     return _admin_page(request, actor, context, secret=secret, secret_label=t["token_shown_once"])
@@ -344,8 +348,7 @@ def revoke_token(token_id: int, actor: Admin, context: ContextDep) -> Response:
 
 
 @router.post("/admin/subscriptions")
-async def subscribe(request: Request, actor: Admin, context: ContextDep) -> Response:
-    form = await request.form()
+def subscribe(request: Request, actor: Admin, context: ContextDep, form: FormDep) -> Response:
     subscription = context.subscriptions.add(actor, str(form.get("name") or ""), str(form.get("url") or ""))
     imported = context.subscriptions.refresh(subscription)
     return _back("/admin", f"{subscription.name}: {imported}")

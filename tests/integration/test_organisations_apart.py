@@ -1,0 +1,180 @@
+"""Organisations are kept apart (issue 10, finding 4). A case, its comments, documents and sources belong to
+their organisation: another organisation's people neither list, read nor act on them, and are answered as if
+the object did not exist. The owner's editor may share a case with another organisation, which may then read
+it and comment on it (nothing more); every action is written to the owner's audit log, naming the actor's
+organisation. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kiemchung.app_context import AppContext
+from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
+from kiemchung.store.cases import CaseFilter
+from kiemchung.web.app import create_app
+from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
+
+OTHER = "Báo Đối Thủ"
+TIP = "Tin mật: một quan chức sắp bị điều tra vì nhận hối lộ đất đai"
+MEMO = ("memo.txt", "Bản ghi nhớ nội bộ: tên người cung cấp tin là ...".encode(), "text/plain")
+
+
+def _client(context: AppContext, email: str) -> TestClient:
+    """Signed in as `email` (a session made directly: signing in is tested elsewhere, and argon2 is slow)."""
+    user = context.account_store.user_by_email(email)
+    assert user is not None
+    secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    context.account_store.add_session(secret, user.id, csrf, datetime.now(UTC) + timedelta(hours=1))
+    client = TestClient(create_app(context.settings, context))
+    client.cookies.set(SESSION_COOKIE, secret)
+    client.headers[CSRF_HEADER] = csrf
+    return client
+
+
+@dataclass
+class Desks:
+    context: AppContext
+    owner: dict[str, TestClient]  # the demo organisation's people, by role
+    other: dict[str, TestClient]  # the other organisation's people, by role
+    case: dict[str, Any]  # the owner's confidential tip, ready to publish
+    source: str  # the owner's source
+
+
+@pytest.fixture
+def desks(app_context: AppContext) -> Iterator[Desks]:
+    set_up_demo(app_context)
+    for role in ("viewer", "factchecker", "editor", "admin"):
+        app_context.accounts.create_user(OTHER, f"{role}@doithu.example", f"{role} đối thủ", role, DEMO_PASSWORD)
+    owner = {role: _client(app_context, f"{role}@demo.kiemchung") for role in ("factchecker", "editor", "admin")}
+    other = {role: _client(app_context, f"{role}@doithu.example") for role in ("viewer", "factchecker", "editor")}
+    factchecker, editor = owner["factchecker"], owner["editor"]
+    case = factchecker.post("/api/v1/cases", json={"claim": TIP, "topic": "mật"}).json()
+    factchecker.post(f"/api/v1/cases/{case['id']}/comments", json={"body": "Nguồn tin: cán bộ phòng đất đai"})
+    factchecker.post(f"/api/v1/cases/{case['id']}/evidence/file", files={"file": MEMO})
+    quote = {"kind": "quote", "quote": "Lời khai", "source": "biên bản nội bộ"}
+    case = factchecker.post(f"/api/v1/cases/{case['id']}/evidence", json=quote).json()
+    case = factchecker.put(f"/api/v1/cases/{case['id']}/verdict", json={
+        "version": case["version"], "rating": "Sai", "rebuttal": "Không có cuộc điều tra nào [1].",
+        "second_review": False}).json()  # fmt: skip
+    source = editor.post("/api/v1/sources", json={"kind": "feed", "name": "nguon-rieng",
+                                                  "url": "https://owner.example/feed.xml"})  # fmt: skip
+    assert source.status_code == 201
+    yield Desks(app_context, owner, other, case, "nguon-rieng")
+    for client in [*owner.values(), *other.values()]:
+        client.close()
+
+
+def _owner_log(desks: Desks) -> list[dict[str, Any]]:
+    response = desks.owner["admin"].get("/api/v1/audit")
+    assert response.status_code == 200
+    entries: list[dict[str, Any]] = response.json()
+    return entries
+
+
+def test_every_line_of_the_audit_is_refused_and_nothing_changes(desks: Desks) -> None:
+    case, other = desks.case, desks.other
+    path = f"/api/v1/cases/{case['id']}"
+    memo = next(e for e in case["evidence"] if e["kind"] == "document")
+    logged = _owner_log(desks)
+    missing = other["viewer"].get("/api/v1/cases/999999")
+    # the viewer read the confidential tip, its comments and the uploaded memo
+    assert other["viewer"].get(path).status_code == 404
+    assert other["viewer"].get(path).json() == {"error": missing.json()["error"].replace("999999", str(case["id"]))}
+    assert other["viewer"].get(f"/cases/{case['id']}").status_code == 404
+    assert other["viewer"].get(f"{path}/evidence/{memo['id']}/file").status_code == 404
+    listed = other["viewer"].get("/api/v1/cases", params={"q": "quan chức"}).json()
+    assert listed == {"total": 0, "items": []}
+    assert TIP not in other["viewer"].get("/queue").text
+    # the factchecker re-assigned the case
+    factchecker_id = desks.context.account_store.user_by_email("factchecker@doithu.example").id  # type: ignore[union-attr]
+    assert other["factchecker"].patch(path, json={"version": case["version"],
+                                                  "assignee_id": factchecker_id}).status_code == 404  # fmt: skip
+    # the editor dismissed it, deleted the owner's source and published the case with an internal quote
+    assert other["editor"].patch(path, json={"version": case["version"], "status": "dismissed"}).status_code == 404
+    assert other["editor"].delete(f"/api/v1/sources/{desks.source}").status_code == 404
+    assert other["editor"].patch(f"/api/v1/sources/{desks.source}", json={"enabled": False}).status_code == 404
+    assert other["editor"].post(f"{path}/evidence", json={"kind": "quote", "quote": "trích nội bộ",
+                                                          "source": "họp"}).status_code == 404  # fmt: skip
+    assert other["editor"].post(f"{path}/publish", json={"version": case["version"]}).status_code == 404
+    assert other["editor"].post(f"{path}/shares", json={"organisation": OTHER}).status_code == 404
+    assert other["factchecker"].post(f"{path}/comments", json={"body": "x"}).status_code == 404
+    # nothing changed, nothing of the other organisation's in the owner's log
+    after = desks.owner["editor"].get(path).json()
+    assert (after["version"], after["status"], after["assignee_id"], after["factcheck_id"]) == (
+        case["version"], "drafted", None, None
+    )  # fmt: skip
+    assert [s["name"] for s in desks.owner["editor"].get("/api/v1/sources").json() if s["enabled"]].count(desks.source)
+    assert _owner_log(desks) == logged
+    assert desks.owner["editor"].post(f"{path}/publish", json={"version": case["version"]}).status_code == 200
+
+
+def test_a_shared_case_is_read_and_commented_on_and_audited_in_the_owners_log(desks: Desks) -> None:
+    case, other, owner = desks.case, desks.other, desks.owner
+    path = f"/api/v1/cases/{case['id']}"
+    memo = next(e for e in case["evidence"] if e["kind"] == "document")
+    assert owner["factchecker"].post(f"{path}/shares", json={"organisation": OTHER}).status_code == 403
+    assert owner["editor"].post(f"{path}/shares", json={"organisation": "Không Có"}).status_code == 404
+    shared = owner["editor"].post(f"{path}/shares", json={"organisation": OTHER})
+    assert shared.status_code == 200
+    assert [s["organisation"] for s in shared.json()["shared_with"]] == [OTHER]
+    # the partner reads the case, its comments and memo, lists it, and comments
+    assert other["viewer"].get(path).json()["comments"][0]["body"] == "Nguồn tin: cán bộ phòng đất đai"
+    assert other["viewer"].get(f"{path}/evidence/{memo['id']}/file").content == MEMO[1]
+    assert [c["id"] for c in other["viewer"].get("/api/v1/cases").json()["items"]] == [case["id"]]
+    page = other["viewer"].get(f"/cases/{case['id']}")
+    assert page.status_code == 200 and TIP in page.text and 'action="/cases/' not in page.text
+    remark = {"body": "Chúng tôi có thêm thông tin"}
+    assert other["factchecker"].post(f"{path}/comments", json=remark).status_code == 201
+    assert other["factchecker"].get(f"/cases/{case['id']}").text.count(f'action="/cases/{case["id"]}/comments"') == 1
+    # acting on it stays with the owner
+    version = other["viewer"].get(path).json()["version"]
+    refused = [
+        other["factchecker"].patch(path, json={"version": version, "priority": 3}),
+        other["factchecker"].post(f"{path}/evidence", json={"kind": "quote", "quote": "q", "source": "s"}),
+        other["factchecker"].post(f"{path}/evidence/file", files={"file": MEMO}),
+        other["factchecker"].put(f"{path}/verdict", json={"version": version, "rating": "Đúng", "rebuttal": "x"}),
+        other["editor"].patch(path, json={"version": version, "status": "dismissed"}),
+        other["editor"].post(f"{path}/signoff", json={"version": version}),
+        other["editor"].post(f"{path}/publish", json={"version": version}),
+        other["editor"].post(f"{path}/shares", json={"organisation": DEMO_ORGANISATION}),
+        other["editor"].delete(f"{path}/shares/{shared.json()['shared_with'][0]['organisation_id']}"),
+    ]
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    assert other["viewer"].get(path).json()["version"] == version
+    # the owner's log names the partner's comment and its organisation; the partner's log lists it too
+    log = _owner_log(desks)
+    comment = next(e for e in log if e["action"] == "case.comment" and e["user"] == "factchecker@doithu.example")
+    assert comment["object_id"] == str(case["id"]) and comment["actor_organisation"] == OTHER
+    share = next(e for e in log if e["action"] == "case.share")
+    assert share["user"] == "editor@demo.kiemchung" and share["detail"]["organisation"] == OTHER
+    admin = _client(desks.context, "admin@doithu.example")
+    assert [e["action"] for e in admin.get("/api/v1/audit").json() if e["object_id"] == str(case["id"])] == [
+        "case.comment"
+    ]
+    # unshared: gone again
+    organisation_id = shared.json()["shared_with"][0]["organisation_id"]
+    assert owner["editor"].delete(f"{path}/shares/{organisation_id}").status_code == 200
+    assert other["viewer"].get(path).status_code == 404
+    assert any(e["action"] == "case.unshare" for e in _owner_log(desks))
+    admin.close()
+
+
+def test_the_pipelines_cases_and_the_sources_stay_with_their_organisation(desks: Desks) -> None:
+    context = desks.context
+    demo = context.organisations.by_name(DEMO_ORGANISATION)
+    assert demo is not None
+    everything, _ = context.case_store.find(CaseFilter(limit=500))
+    assert len(everything) > 1 and {c.organisation_id for c in everything} == {demo.id}
+    assert desks.other["viewer"].get("/api/v1/cases").json()["total"] == 0
+    assert desks.other["viewer"].get("/api/v1/sources").json() == []
+    assert desks.other["viewer"].get("/api/v1/status").json()["sources"] == []
+    assert "nguon-rieng" not in desks.other["editor"].get("/sources").text
+    owned = {s["name"] for s in desks.owner["editor"].get("/api/v1/sources").json()}
+    assert {"demo-posts", "nguon-rieng"} <= owned
