@@ -126,6 +126,18 @@ def test_a_chunked_body_is_cut_as_soon_as_it_passes_its_limit(served: tuple[AppC
     assert not uploads.exists() or not any(uploads.iterdir())
 
 
+def test_a_made_up_token_or_session_gets_the_anonymous_limit_unparsed(served: tuple[AppContext, str]) -> None:
+    """A forged `Authorization` or session cookie used to lift the limit to the batch one (20 MB), and the body
+    was parsed before the credential was refused; now a real credential is checked first."""
+    context, base = served
+    batch = {"posts": [{"id": str(n), "text": "Uống nước chanh nóng chữa khỏi ung thư " * 40} for n in range(150)]}
+    for headers in ({"Authorization": "Bearer made-up"}, {"Cookie": "kc_session=made-up"}):
+        assert httpx.post(base + "/api/v1/match", json=batch, headers=headers).status_code == 413, headers
+    token = _partner_token(context)
+    answer = httpx.post(base + "/api/v1/match", json=batch, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+    assert answer.status_code == 200
+
+
 # -- 2. public matching -----------------------------------------------------------------------------------
 
 LONG_POST = " ".join(["Bộ Y tế khẳng định uống nước chanh nóng không chữa được ung thư, thông tin lan truyền "

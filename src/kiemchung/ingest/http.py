@@ -138,6 +138,8 @@ class Fetcher:
                 raise FetchError(f"timed out after {self.policy.timeout_s:g} s") from None
             except httpx.InvalidURL as exc:
                 raise FetchError(f"not a valid URL: {exc}") from None
+            except httpx.DecodingError as exc:  # e.g. a body declared gzip that is not: not a TransportError
+                raise FetchError(f"cannot decode the answer: {exc}") from None
             except httpx.TransportError as exc:
                 raise _retryable(f"cannot connect: {type(exc).__name__} {exc}".strip()) from None
             finally:

@@ -50,6 +50,9 @@ class EvidenceArchiver:
                 title, snapshot = article.title, article.text[:MAX_SNAPSHOT]
         except FetchError as exc:
             problem = str(exc)
+        except Exception as exc:  # noqa: BLE001 - e.g. the extractor failing on a page: stored as not archived,
+            log.exception("evidence %s (%s) could not be read", evidence_id, url)  # never left archiving for ever
+            problem = f"the page could not be read: {type(exc).__name__}"
         self.store.set_snapshot(evidence_id, title or url, snapshot)
         if problem:
             log.info("evidence %s (%s) not archived: %s", evidence_id, url, problem)

@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 from kiemchung.domain.accounts import Actor
 from kiemchung.domain.sources import DEFAULT_INTERVAL_S, KINDS, MIN_INTERVAL_S, Source
-from kiemchung.errors import InputError, NotFoundError
+from kiemchung.errors import ConflictError, InputError, NotFoundError
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.sources import SourceStore
 
 CONFIG_KEYS = {"follow_links", "max_pages"}
+PUSH_PREFIX = "push:"  # an organisation's pushed posts arrive in its source "push:<organisation name>"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ def _check(kind: str, name: str, url: str | None, interval_s: int | None) -> tup
         raise InputError(f"unknown source kind {kind!r}; one of: {', '.join(KINDS)}")
     if not name or len(name) > 200:
         raise InputError("a source needs a name of 1 to 200 characters")
+    if name.startswith(PUSH_PREFIX) and kind != "push":
+        raise InputError(f"source names starting with {PUSH_PREFIX!r} are kept for the posts partners push")
     if kind in {"feed", "sitemap", "page"}:
         parts = urlsplit(url or "")
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -108,8 +111,15 @@ class SourceService:
         return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
 
     def ensure(self, kind: str, name: str, organisation_id: int | None = None) -> Source:
-        """The receiving source (push, import) of this name, created when first needed."""
-        return self.store.by_name(name) or self.store.add(kind, name, None, 0, {}, organisation_id)
+        """The receiving source (push, import) of this name, created when first needed. A source of that name
+        of another kind or (when `organisation_id` is given) another organisation is refused, never used: its
+        owner would read what arrives."""
+        source = self.store.by_name(name)
+        if source is None:
+            return self.store.add(kind, name, None, 0, {}, organisation_id)
+        if source.kind != kind or (organisation_id is not None and self.store.owner(source.id) != organisation_id):
+            raise ConflictError(f"the source name {name!r} is taken by another source: rename or remove it")
+        return source
 
     def set_enabled(self, name_or_id: str, enabled: bool) -> Source:
         source = self.store.find(name_or_id)

@@ -220,6 +220,8 @@ class CaseService:
         """Confirm or reject a suggested post ↔ fact-check match: stored, audited, and used by `matches refit`."""
         actor.require(TRIAGE)
         case_id = self.store.case_of_match(match_id)
+        if case_id is None and self.intake():  # a new match: its case (and so its owner) is made first
+            case_id = self.store.case_of_match(match_id)
         owner = None if case_id is None else self._owned(actor, case_id, details=False).organisation_id
         self.matching.feedback(match_id, accepted)
         with self.database.write() as connection:

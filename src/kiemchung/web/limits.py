@@ -69,12 +69,32 @@ def _declared_length(headers: Headers) -> int | None:
         return None
 
 
-class BodyLimit:
-    """ASGI middleware: 413 for a body over `limit_for(path, headers)`, declared or streamed."""
+def credentials_hold(accounts: Any, headers: Headers) -> bool:
+    """Whether the request's bearer token or session cookie belongs to someone (a database read)."""
+    header = headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return accounts.token_actor(header[7:].strip()) is not None
+    cookie = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
+    return bool(cookie) and accounts.session(cookie) is not None
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str, Headers], int]) -> None:
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body over `limit_for(path, headers)`, declared or streamed.
+
+    A body larger than an anonymous one is let through only once `verify(headers)` has found the claimed
+    token or session real (in a thread): a made-up `Authorization` header gets the anonymous limit."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit_for: Callable[[str, Headers], int],
+        anonymous_limit: int,
+        verify: Callable[[Headers], bool],
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.anonymous_limit = anonymous_limit
+        self.verify = verify
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,6 +103,13 @@ class BodyLimit:
         headers = Headers(scope=scope)
         limit = self.limit_for(scope["path"], headers)
         declared = _declared_length(headers)
+        could_pass_anonymous = declared is None or declared > self.anonymous_limit
+        if (
+            limit > self.anonymous_limit
+            and could_pass_anonymous
+            and not await anyio.to_thread.run_sync(self.verify, headers)
+        ):
+            limit = self.anonymous_limit
         if declared is not None and declared > limit:
             await too_large(limit)(scope, receive, send)
             return
@@ -117,7 +144,12 @@ def too_large(limit: int) -> Response:
 
 def install_body_limits(app: FastAPI, settings: Settings) -> None:
     """The body limits on `app`: the middleware, and the 413 for a body found too large while parsed."""
-    app.add_middleware(BodyLimit, limit_for=lambda path, headers: body_limit_for(settings, path, headers))
+    app.add_middleware(
+        BodyLimit,
+        limit_for=lambda path, headers: body_limit_for(settings, path, headers),
+        anonymous_limit=settings.anonymous_body_max_bytes,
+        verify=lambda headers: credentials_hold(app.state.context.accounts, headers),
+    )
 
     async def on_too_large(_request: Request, exc: Exception) -> Response:
         return too_large(exc.limit if isinstance(exc, BodyTooLarge) else settings.body_max_bytes)
