@@ -9,6 +9,7 @@ from kiemchung.domain.ratings import rating_scale
 from kiemchung.ingest.http import Fetcher
 from kiemchung.services.accounts import AccountService
 from kiemchung.services.alerts import AlertDispatcher
+from kiemchung.services.cards import CardService
 from kiemchung.services.collect import Collector, fetch_policy
 from kiemchung.services.evidence import EvidenceArchiver
 from kiemchung.services.factchecks import ArchiveService
@@ -16,6 +17,7 @@ from kiemchung.services.matching import MatchService
 from kiemchung.services.monitor import Monitor
 from kiemchung.services.pipeline import Processor
 from kiemchung.services.rate import MatchBudgets
+from kiemchung.services.reports import ReportService
 from kiemchung.services.sources import SourceService
 from kiemchung.services.subscriptions import SubscriptionService
 from kiemchung.services.workbench import CaseService
@@ -31,6 +33,7 @@ from kiemchung.store.inbox import InboxStore
 from kiemchung.store.matches import MatchStore
 from kiemchung.store.organisations import OrganisationStore
 from kiemchung.store.posts import PostStore
+from kiemchung.store.reports import ReportStore
 from kiemchung.store.sources import SourceStore
 from kiemchung.store.tokens import TokenStore
 
@@ -133,6 +136,14 @@ class AppContext:
             self.settings, self.database, self.case_store, self.factcheck_store, self.matching, self.organisations,
             self.evidence_archiver.submit, rating_scale(self.settings.rating_scale),
         )  # fmt: skip
+
+    @cached_property
+    def reports(self) -> ReportService:
+        return ReportService(self.settings, ReportStore(self.database), self.organisations)
+
+    @cached_property
+    def cards(self) -> CardService:
+        return CardService(self.settings, self.factcheck_store)
 
     @cached_property
     def subscriptions(self) -> SubscriptionService:

@@ -148,6 +148,12 @@ class Settings:
     )
     match_rate: int = _setting(6000, "Posts one API token or signed-in person may match per minute.", "MATCH_RATE")
     secure_cookies: bool = _setting(False, "Mark session cookies Secure (set true behind HTTPS).", "SECURE_COOKIES")
+    card_font: str = _setting(
+        "",
+        "TrueType font for share cards; it must have every Vietnamese letter. Empty: the first found of DejaVu Sans, "
+        "Noto Sans, Liberation Sans (Debian, Fedora and Arch paths), Arial Unicode (macOS), Arial (Windows).",
+        "CARD_FONT",
+    )
 
     @property
     def resolved_database_url(self) -> str:

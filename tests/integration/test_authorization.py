@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from kiemchung.app_context import AppContext
 from kiemchung.demo import set_up_demo
-from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, ROLES, TRIAGE, Actor
+from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, REPORT, ROLES, TRIAGE, Actor
 from kiemchung.store.cases import CaseFilter
 from kiemchung.web.app import create_app
 from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
@@ -67,6 +67,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/subscriptions/{subscription_id}/refresh"): ADMIN,
     ("GET", "/"): PUBLIC,
     ("GET", "/factchecks/{factcheck_id}"): PUBLIC,
+    ("GET", "/factchecks/{factcheck_id}/card.png"): PUBLIC,  # 404 unless the fact-check was published here
     ("GET", "/feed.xml"): PUBLIC,
     ("GET", "/claimreviews.json"): PUBLIC,
     ("GET", "/match"): PUBLIC,
@@ -99,6 +100,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/sources/{source_id}/toggle"): MANAGE_SOURCES,
     ("POST", "/sources/{source_id}/remove"): MANAGE_SOURCES,
     ("GET", "/status"): READ,
+    ("GET", "/reports"): REPORT,  # the caller's own organisation only
     ("GET", "/admin"): ADMIN,
     ("POST", "/admin/invites"): ADMIN,
     ("POST", "/admin/users/{user_id}/active"): ADMIN,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiemchung.cli import archive, matching, monitoring  # noqa: F401 - they register their commands
+from kiemchung.cli import archive, matching, monitoring, reports  # noqa: F401 - they register their commands
 from kiemchung.cli.base import cli
 
 

@@ -17,12 +17,13 @@ TRIAGE = "triage"  # confirm/reject matches, assign, comment, evidence, draft ve
 PUBLISH = "publish"  # second sign-off, publish, correct, dismiss
 MANAGE_SOURCES = "manage_sources"
 ADMIN = "admin"  # users, invites, tokens, audit log, subscriptions
+REPORT = "report"  # period reports of one's own organisation
 
 ROLES: dict[str, frozenset[str]] = {
     "viewer": frozenset({READ}),
     "factchecker": frozenset({READ, MATCH, TRIAGE}),
-    "editor": frozenset({READ, MATCH, TRIAGE, PUBLISH, MANAGE_SOURCES}),
-    "admin": frozenset({READ, MATCH, PUSH, TRIAGE, PUBLISH, MANAGE_SOURCES, ADMIN}),
+    "editor": frozenset({READ, MATCH, TRIAGE, PUBLISH, MANAGE_SOURCES, REPORT}),
+    "admin": frozenset({READ, MATCH, PUSH, TRIAGE, PUBLISH, MANAGE_SOURCES, ADMIN, REPORT}),
     "partner": frozenset({PUSH, MATCH}),  # machine tokens of partner organisations
 }
 USER_ROLES = ("admin", "editor", "factchecker", "viewer")

@@ -31,7 +31,7 @@ from kiemchung.errors import (
 )
 from kiemchung.settings import Settings
 from kiemchung.text import strip_controls
-from kiemchung.web import account_pages, api, api_work, pages, work_pages
+from kiemchung.web import account_pages, api, api_work, pages, report_pages, work_pages
 from kiemchung.web.caching import apply_cache_policy
 from kiemchung.web.limits import install_body_limits
 
@@ -189,4 +189,5 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(pages.router)
     app.include_router(work_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(report_pages.router)
     return app

@@ -191,3 +191,18 @@ ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 for _language, _strings in ACCOUNT_STRINGS.items():
     STRINGS[_language].update(_strings)
+
+REPORT_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "reports": "Báo cáo", "report_from": "Từ ngày", "report_to": "Đến ngày", "report_language": "Ngôn ngữ báo cáo",
+        "report_show": "Xem báo cáo", "report_download": "Tải về",
+        "share_card": "Thẻ chia sẻ", "card_wide": "1200×630", "card_square": "1080×1080 (vuông)",
+    },
+    "en": {
+        "reports": "Reports", "report_from": "From", "report_to": "To", "report_language": "Report language",
+        "report_show": "Show report", "report_download": "Download",
+        "share_card": "Share card", "card_wide": "1200×630", "card_square": "1080×1080 (square)",
+    },
+}  # fmt: skip
+for _language, _strings in REPORT_STRINGS.items():
+    STRINGS[_language].update(_strings)

@@ -7,6 +7,7 @@ from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -82,9 +83,24 @@ def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep, con
     """Public, no sign-in: the verdict, its rebuttal with cited evidence, and every version (corrections)."""
     fc = archive.show(factcheck_id)
     versions = context.cases.versions(fc.id)
-    response = render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc), versions=versions)
+    card = card_url(context, fc.id) if context.cards.has_card(fc.id) else None
+    response = render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc), versions=versions, card=card)
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
+
+
+def card_url(context: AppContext, factcheck_id: str, size: str = "wide") -> str:
+    """The absolute address of a fact-check's share card (og:image needs one)."""
+    return f"{context.settings.public_url.rstrip('/')}/factchecks/{quote(factcheck_id)}/card.png?size={size}"
+
+
+@router.get("/factchecks/{factcheck_id}/card.png")
+def share_card(factcheck_id: str, context: ContextDep, size: str = "wide") -> Response:
+    """Public: the share card (PNG) of a fact-check published here, 1200×630 (wide) or 1080×1080 (square)."""
+    png = context.cards.card(factcheck_id, size)
+    disposition = f'inline; filename="{quote(factcheck_id)}-{size}.png"'
+    return Response(png, media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=300", "Content-Disposition": disposition})  # fmt: skip
 
 
 @router.get("/feed.xml")

@@ -1,0 +1,73 @@
+"""The words of a period report, Vietnamese first, English on request (the UI's own strings are in
+`web/i18n.py`; a report is also written by the CLI, so its words live here)."""
+
+from __future__ import annotations
+
+REPORT_TEXTS: dict[str, dict[str, str]] = {
+    "vi": {
+        "report_title": "Báo cáo hoạt động", "period": "Kỳ báo cáo", "previous_period": "Kỳ trước",
+        "organisation": "Đơn vị", "appendix": "Phụ lục: số liệu", "section": "Mục", "metric": "Chỉ số",
+        "this_period": "Kỳ này", "change": "Thay đổi", "snapshot": "hiện tại, không so sánh",
+        "not_covered": "Chưa có trong báo cáo (chưa có dữ liệu): {items}.", "narratives": "các mạch tin (narratives)",
+        "no_data": "Không có số liệu trong kỳ.", "no_topic": "(chưa gắn chủ đề)", "generated": "Lập lúc",
+        "posts": "Bài đăng thu thập", "repeats": "Nhận định đã kiểm chứng bị lặp lại",
+        "verdicts": "Bài kiểm chứng đã đăng, theo kết luận", "topics": "Bài kiểm chứng đã đăng, theo chủ đề",
+        "corrections": "Đính chính", "delays": "Thời gian từ phát hiện đến khi đăng",
+        "sources": "Nguồn theo dõi và tình trạng", "queue": "Vụ việc theo giai đoạn",
+        "subscriptions": "Nhận từ đơn vị khác",
+        "posts_collected": "Bài đăng thu thập", "posts_checkworthy": "Bài có nhận định đáng kiểm chứng",
+        "checkworthy_share": "Tỷ lệ đáng kiểm chứng (%)", "repeats_matched": "Lần lặp lại được phát hiện",
+        "repeats_confirmed": "Được kiểm chứng viên xác nhận", "published": "Bài kiểm chứng đã đăng",
+        "corrections_published": "Bản đính chính", "median_hours": "Trung vị (giờ)", "p90_hours": "90% trong vòng (giờ)",
+        "sources_watched": "Nguồn đang bật", "sources_ok": "Thành công gần nhất không lỗi",
+        "sources_failing": "Đang lỗi", "cases_opened": "Vụ việc mở trong kỳ",
+        "subscriptions_count": "Đơn vị đang theo dõi", "factchecks_received": "Bài kiểm chứng nhận được",
+        "new": "Mới", "in_progress": "Đang xử lý", "drafted": "Đã có bản nháp", "published_stage": "Đã đăng",
+        "dismissed": "Bỏ qua", "name": "Nguồn", "last_success": "Thành công gần nhất", "last_error": "Lỗi gần nhất",
+        "failures": "Số lần lỗi liên tiếp", "never": "chưa",
+        "posts_sentence": "Kỳ này thu thập {posts_collected} bài đăng; {checkworthy_share}% có ít nhất một nhận định đáng kiểm chứng.",
+        "repeats_sentence": "Hệ thống phát hiện {repeats_matched} lần lặp lại nhận định đã kiểm chứng; kiểm chứng viên xác nhận {repeats_confirmed} lần.",
+        "verdicts_sentence": "Đã đăng {published} bài kiểm chứng; biểu đồ chia theo kết luận.",
+        "topics_sentence": "Các bài kiểm chứng đã đăng theo chủ đề; nhiều nhất: {top}.",
+        "corrections_sentence": "Đã đăng {corrections_published} bản đính chính cho các bài kiểm chứng.",
+        "delays_sentence": "Từ khi phát hiện đến khi đăng: trung vị {median_hours} giờ; 90% được đăng trong vòng {p90_hours} giờ.",
+        "sources_sentence": "Đang theo dõi {sources_watched} nguồn; {sources_failing} nguồn đang lỗi (tình trạng hiện tại).",
+        "queue_sentence": "{cases_opened} vụ việc được mở trong kỳ; biểu đồ chia theo giai đoạn hiện tại.",
+        "subscriptions_sentence": "Nhận {factchecks_received} bài kiểm chứng từ {subscriptions_count} đơn vị đang theo dõi.",
+    },
+    "en": {
+        "report_title": "Activity report", "period": "Period", "previous_period": "Previous period",
+        "organisation": "Organisation", "appendix": "Appendix: the numbers", "section": "Section", "metric": "Metric",
+        "this_period": "This period", "change": "Change", "snapshot": "now, no comparison",
+        "not_covered": "Not in this report yet (no data): {items}.", "narratives": "narratives",
+        "no_data": "No data in the period.", "no_topic": "(no topic)", "generated": "Generated",
+        "posts": "Posts collected", "repeats": "Repeats of checked claims",
+        "verdicts": "Fact-checks published, by verdict", "topics": "Fact-checks published, by topic",
+        "corrections": "Corrections", "delays": "Time from first detection to publication",
+        "sources": "Sources watched and their health", "queue": "Cases per queue stage",
+        "subscriptions": "Received from other organisations",
+        "posts_collected": "Posts collected", "posts_checkworthy": "Posts with a check-worthy claim",
+        "checkworthy_share": "Check-worthy share (%)", "repeats_matched": "Repeats found",
+        "repeats_confirmed": "Confirmed by reviewers", "published": "Fact-checks published",
+        "corrections_published": "Corrections", "median_hours": "Median (hours)", "p90_hours": "90% within (hours)",
+        "sources_watched": "Sources enabled", "sources_ok": "Last fetch succeeded",
+        "sources_failing": "Failing now", "cases_opened": "Cases opened in the period",
+        "subscriptions_count": "Subscriptions", "factchecks_received": "Fact-checks received",
+        "new": "New", "in_progress": "In progress", "drafted": "Drafted", "published_stage": "Published",
+        "dismissed": "Dismissed", "name": "Source", "last_success": "Last success", "last_error": "Last error",
+        "failures": "Failures in a row", "never": "never",
+        "posts_sentence": "{posts_collected} posts were collected; {checkworthy_share}% held at least one check-worthy claim.",
+        "repeats_sentence": "The matcher found {repeats_matched} repeats of checked claims; reviewers confirmed {repeats_confirmed}.",
+        "verdicts_sentence": "{published} fact-checks were published; the chart splits them by verdict.",
+        "topics_sentence": "Published fact-checks by topic; the most: {top}.",
+        "corrections_sentence": "{corrections_published} corrections of fact-checks were published.",
+        "delays_sentence": "From first detection to publication: median {median_hours} hours; 90% were published within {p90_hours} hours.",
+        "sources_sentence": "{sources_watched} sources are watched; {sources_failing} are failing (as of now).",
+        "queue_sentence": "{cases_opened} cases were opened in the period; the chart splits them by their stage now.",
+        "subscriptions_sentence": "{factchecks_received} fact-checks were received from {subscriptions_count} subscriptions.",
+    },
+}  # fmt: skip
+
+
+def report_texts(language: str) -> dict[str, str]:
+    return REPORT_TEXTS["en" if language == "en" else "vi"]
