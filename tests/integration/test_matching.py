@@ -134,7 +134,8 @@ def test_api_match_single_and_batch(demo: AppContext) -> None:
     assert anonymous.status_code == 200 and "match_id" not in anonymous.json()["matches"][0]  # nothing stored
     organisation = demo.organisations.ensure("Partner")
     _, token = demo.tokens.create(organisation.id, "partner", "partner")
-    factchecker = demo.accounts.create_user("Desk", "fc@example.org", "Fact", "factchecker", "a long password")
+    # The pushed post's case belongs to the partner's organisation (its source's): its desk reviews the match.
+    factchecker = demo.accounts.create_user("Partner", "fc@example.org", "Fact", "factchecker", "a long password")
     _, triage_token = demo.tokens.create(factchecker.organisation_id, "desk", "factchecker", factchecker.id)
     client.headers["Authorization"] = f"Bearer {token}"
     single = client.post("/api/v1/match", json={"text": "Drinking hot lemon water every morning cures cancer"})

@@ -10,9 +10,7 @@ PostgreSQL where storage is involved.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,22 +18,10 @@ from fastapi.testclient import TestClient
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
 from kiemchung.web.app import create_app
-from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
+from tests.integration.test_organisations_apart import _client
 from tests.servers import Route, Site, serve_site
 
 OTHER = "Báo Đối Thủ"
-
-
-def _client(context: AppContext, email: str) -> TestClient:
-    """Signed in as `email` (a session made directly: signing in is tested elsewhere, and argon2 is slow)."""
-    user = context.account_store.user_by_email(email)
-    assert user is not None
-    secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    context.account_store.add_session(secret, user.id, csrf, datetime.now(UTC) + timedelta(hours=1))
-    client = TestClient(create_app(context.settings, context))
-    client.cookies.set(SESSION_COOKIE, secret)
-    client.headers[CSRF_HEADER] = csrf
-    return client
 
 
 @pytest.fixture

@@ -211,21 +211,22 @@ class MatchEngine:
             for claim_id, probability in unit.probabilities.items():
                 if claim_id not in best or probability > best[claim_id][0]:
                     best[claim_id] = (probability, unit)
-        for claim_id, (probability, unit) in list(best.items()):
+        shown = {claim_id: unit for claim_id, (_, unit) in best.items()}
+        for claim_id, (_, unit) in best.items():
             if unit.whole:  # the post's score, shown with the sentence that also clears the threshold
                 threshold = self.threshold(unit.kinds[claim_id])
                 sentences = [u for u in units if u is not unit and u.probabilities.get(claim_id, 0.0) >= threshold]
                 if sentences:
-                    best[claim_id] = (probability, max(sentences, key=lambda u: u.probabilities[claim_id]))
+                    shown[claim_id] = max(sentences, key=lambda u: u.probabilities[claim_id])
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:top_k]
         items = [
             MatchItem(
                 claim_id,
                 round(probability, 4),
-                unit.sentence,
+                shown[claim_id].sentence,
                 unit.kinds[claim_id],
-                self.stance_of(text, unit.sentence, claim_id),
-                unit.scored[claim_id],
+                self.stance_of(text, shown[claim_id].sentence, claim_id),
+                unit.scored[claim_id],  # the features the score was computed from
             )
             for claim_id, (probability, unit) in ranked
         ]
