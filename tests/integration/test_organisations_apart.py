@@ -1,8 +1,8 @@
-"""Organisations are kept apart (issue 10, finding 4). A case, its comments, documents and sources belong to
-their organisation: another organisation's people neither list, read nor act on them, and are answered as if
-the object did not exist. The owner's editor may share a case with another organisation, which may then read
-it and comment on it (nothing more); every action is written to the owner's audit log, naming the actor's
-organisation. On SQLite and PostgreSQL."""
+"""Organisations are kept apart (issue 10, finding 4). A case, its comments, documents, sources, posts and
+alerts belong to their organisation: another organisation's people neither list, read nor act on them, and
+are answered as if the object did not exist. The owner's editor may share a case with another organisation,
+which may then read it and comment on it (nothing more); every action is written to the owner's audit log,
+naming the actor's organisation. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -178,3 +178,38 @@ def test_the_pipelines_cases_and_the_sources_stay_with_their_organisation(desks:
     assert "nguon-rieng" not in desks.other["editor"].get("/sources").text
     owned = {s["name"] for s in desks.owner["editor"].get("/api/v1/sources").json()}
     assert {"demo-posts", "nguon-rieng"} <= owned
+
+
+REPEAT = "Chia sẻ: uống nước chanh nóng mỗi sáng giúp chữa khỏi bệnh ung thư, ai cũng nên biết."
+
+
+def test_the_monitors_posts_alerts_and_totals_stay_with_their_organisation(desks: Desks) -> None:
+    owner, other = desks.owner["factchecker"], desks.other["viewer"]
+    alerts = owner.get("/api/v1/alerts").json()
+    post_id = next(a["post"]["id"] for a in alerts if a["post"])
+    assert alerts and owner.get(f"/api/v1/posts/{post_id}").status_code == 200
+    # another organisation's people get no alert, no post and no total of the owner's
+    assert other.get("/api/v1/alerts").json() == []
+    assert not any(f'id="alert-{a["id"]}"' in other.get("/alerts").text for a in alerts)
+    missing = other.get("/api/v1/posts/no-such-post")
+    refused = other.get(f"/api/v1/posts/{post_id}")
+    assert refused.status_code == 404 and refused.json() == {"error": missing.json()["error"].replace(
+        "no-such-post", post_id)}  # fmt: skip
+    totals = owner.get("/api/v1/status").json()
+    assert totals["posts"] > 0 and totals["alerts"] == len(owner.get("/api/v1/alerts", params={"limit": 500}).json())
+    assert other.get("/api/v1/status").json() == {"inbox": dict.fromkeys(totals["inbox"], 0), "posts": 0,
+                                                  "alerts": 0, "sources": []}  # fmt: skip
+    page = other.get("/status").text
+    assert page.count("<dd>0</dd>") == len(totals["inbox"]) + 2 and f"<dd>{totals['posts']}</dd>" not in page
+    # the other organisation's pushed post (repeating a fact-checked claim) is its own, and the owner's stay
+    pushed = _client(desks.context, "admin@doithu.example")
+    assert pushed.post("/api/v1/posts", json={"id": "doithu-1", "text": REPEAT}).json()["accepted"] == 1
+    desks.context.monitor.drain()
+    assert other.get("/api/v1/posts/doithu-1").status_code == 200
+    assert owner.get("/api/v1/posts/doithu-1").status_code == 404
+    theirs = other.get("/api/v1/status").json()
+    assert (theirs["posts"], theirs["inbox"]["done"]) == (1, 1)
+    assert [a["post"]["id"] for a in other.get("/api/v1/alerts").json()] == ["doithu-1"]
+    assert "doithu-1" not in {a["post"]["id"] for a in owner.get("/api/v1/alerts").json() if a["post"]}
+    assert owner.get("/api/v1/status").json() == {**totals, "sources": owner.get("/api/v1/status").json()["sources"]}
+    pushed.close()

@@ -1,4 +1,8 @@
-"""Alert repository: alerts (once per dedupe key) and which channel has delivered which."""
+"""Alert repository: alerts (once per dedupe key) and which channel has delivered which.
+
+An alert belongs to its post's owner (the post's source's organisation) and to the owner of the case it
+becomes (the workbench's intake rule: the fact-check's organisation, a subscription's, else the source's); an
+alert of no one belongs to the instance's first organisation (store/organisations.py: `owner_of`)."""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiemchung.store.database import Database, aware
-from kiemchung.store.schema import alert_deliveries, alerts, factchecks, posts
+from kiemchung.store.organisations import owner_of
+from kiemchung.store.schema import alert_deliveries, alerts, factchecks, posts, sources, subscriptions
 
 
 @dataclass(frozen=True)
@@ -65,19 +70,28 @@ class Alert:
         }
 
 
-_SELECT = (
-    select(
-        alerts,
-        posts.c.url.label("post_url"),
-        posts.c.title.label("post_title"),
-        factchecks.c.claim.label("factcheck_claim"),
-        factchecks.c.rating_label.label("factcheck_rating"),
-        factchecks.c.url.label("factcheck_url"),
-    )
-    .select_from(alerts)
-    .outerjoin(posts, posts.c.id == alerts.c.post_id)
+_OWNED = (
+    alerts.outerjoin(posts, posts.c.id == alerts.c.post_id)
     .outerjoin(factchecks, factchecks.c.id == alerts.c.factcheck_id)
+    .outerjoin(sources, sources.c.id == posts.c.source_id)
+    .outerjoin(subscriptions, subscriptions.c.id == factchecks.c.subscription_id)
 )
+
+
+def _owned_by(organisation_id: int) -> ColumnElement[bool]:
+    """The alerts the organisation owns: its post's, or its case's (see the module docstring); use over _OWNED."""
+    case_owner = func.coalesce(factchecks.c.organisation_id, subscriptions.c.organisation_id, sources.c.organisation_id)
+    return or_(owner_of(sources.c.organisation_id) == organisation_id, owner_of(case_owner) == organisation_id)
+
+
+_SELECT = select(
+    alerts,
+    posts.c.url.label("post_url"),
+    posts.c.title.label("post_title"),
+    factchecks.c.claim.label("factcheck_claim"),
+    factchecks.c.rating_label.label("factcheck_rating"),
+    factchecks.c.url.label("factcheck_url"),
+).select_from(_OWNED)
 
 
 def _from_row(row: Any) -> Alert:
@@ -108,16 +122,23 @@ class AlertStore:
         )  # fmt: skip
         return len(result.all())
 
-    def recent(self, limit: int = 100, kind: str | None = None) -> list[Alert]:
+    def recent(self, limit: int = 100, kind: str | None = None, *, organisation_id: int | None = None) -> list[Alert]:
+        """The newest alerts: the organisation's, or the whole installation's (None: the command line's)."""
         query = _SELECT.order_by(alerts.c.id.desc()).limit(limit)
         if kind:
             query = query.where(alerts.c.kind == kind)
+        if organisation_id is not None:
+            query = query.where(_owned_by(organisation_id))
         with self.database.read() as connection:
             return [_from_row(r) for r in connection.execute(query).all()]
 
-    def count(self) -> int:
+    def count(self, *, organisation_id: int | None = None) -> int:
+        """How many alerts the organisation owns (None: in the whole installation)."""
+        query = select(func.count()).select_from(_OWNED)
+        if organisation_id is not None:
+            query = query.where(_owned_by(organisation_id))
         with self.database.read() as connection:
-            return int(connection.execute(select(func.count()).select_from(alerts)).scalar_one())
+            return int(connection.execute(query).scalar_one())
 
     def undelivered(self, channel: str, limit: int) -> list[Alert]:
         delivered = exists().where(

@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kiemchung.ingest.items import Item
 from kiemchung.store.database import Database
-from kiemchung.store.schema import inbox
+from kiemchung.store.organisations import owner_of
+from kiemchung.store.schema import inbox, sources
 
 STATES = ("pending", "done", "duplicate", "rejected")
 KEY_BATCH = 500
@@ -96,9 +97,14 @@ class InboxStore:
             .values(state=state, post_id=post_id, reason=reason, payload=None, processed_at=datetime.now(UTC))
         )
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, *, organisation_id: int | None = None) -> dict[str, int]:
+        """Inbox entries by state: of the organisation's sources (store/organisations.py), or of all (None)."""
+        query = select(inbox.c.state, func.count()).group_by(inbox.c.state)
+        if organisation_id is not None:
+            owned = select(sources.c.id).where(owner_of(sources.c.organisation_id) == organisation_id)
+            query = query.where(inbox.c.source_id.in_(owned))
         with self.database.read() as connection:
-            rows = connection.execute(select(inbox.c.state, func.count()).group_by(inbox.c.state)).all()
+            rows = connection.execute(query).all()
         out = dict.fromkeys(STATES, 0)
         out.update({state: count for state, count in rows})
         return out

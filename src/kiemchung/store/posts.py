@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from kiemchung.domain.models import SuggestedMatch
 from kiemchung.store.database import Database, aware
-from kiemchung.store.schema import claims, matches, post_fingerprints, posts
+from kiemchung.store.organisations import owner_of
+from kiemchung.store.schema import claims, matches, post_fingerprints, posts, sources
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,12 @@ class StoredPost:
             "copy_of": self.copy_of,
             "copy_similarity": self.copy_similarity,
         }
+
+
+def _owned_by(organisation_id: int) -> ColumnElement[bool]:
+    """A post belongs to its source's organisation; one of no source, or of an unowned one, to the first."""
+    source_owner = select(sources.c.organisation_id).where(sources.c.id == posts.c.source_id).scalar_subquery()
+    return owner_of(source_owner) == organisation_id
 
 
 def _from_row(row: Any) -> StoredPost:
@@ -140,14 +147,22 @@ class PostStore:
                 by_hash.setdefault(r.content_hash, r.id)
         return found_ids, by_url, by_hash
 
-    def get(self, post_id: str) -> StoredPost | None:
+    def get(self, post_id: str, *, organisation_id: int | None = None) -> StoredPost | None:
+        """The post; with an organisation, only if that organisation owns it (else None, as if it did not exist)."""
+        query = select(posts).where(posts.c.id == post_id)
+        if organisation_id is not None:
+            query = query.where(_owned_by(organisation_id))
         with self.database.read() as connection:
-            row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
+            row = connection.execute(query).first()
         return _from_row(row) if row else None
 
-    def count(self) -> int:
+    def count(self, *, organisation_id: int | None = None) -> int:
+        """How many posts the organisation owns (None: in the whole installation)."""
+        query = select(func.count()).select_from(posts)
+        if organisation_id is not None:
+            query = query.where(_owned_by(organisation_id))
         with self.database.read() as connection:
-            return int(connection.execute(select(func.count()).select_from(posts)).scalar_one())
+            return int(connection.execute(query).scalar_one())
 
     def iter_all(self, batch: int = 1000) -> Iterator[StoredPost]:
         """Every post in the order it was stored (fetched_at, then id), read in batches."""

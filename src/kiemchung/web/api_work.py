@@ -71,7 +71,8 @@ def push_posts(request: PushRequest, actor: Pusher, context: ContextDep) -> dict
 
 @router.get("/posts/{post_id}", tags=["monitoring"])
 def get_post(post_id: str, actor: Reader, context: ContextDep) -> dict[str, Any]:
-    post = context.post_store.get(post_id)
+    """A post your organisation collected (its source's); another organisation's is "not found"."""
+    post = context.post_store.get(post_id, organisation_id=actor.organisation_id)
     if post is None:
         raise NotFoundError(f"no post with id {post_id}")
     claims = [{"position": p, "text": t, "checkworthiness": s} for p, t, s in context.post_store.claims_of(post_id)]
@@ -131,16 +132,18 @@ def remove_source(name: str, actor: SourceManager, context: ContextDep) -> Respo
 def list_alerts(
     actor: Reader, context: ContextDep, limit: int = Query(50, ge=1, le=500), kind: str | None = None
 ) -> list[dict[str, Any]]:
-    return [a.as_json(context.settings.public_url) for a in context.alert_store.recent(limit, kind)]
+    """Your organisation's alerts: on its posts, or on the claims it checks (store/alerts.py)."""
+    alerts = context.alert_store.recent(limit, kind, organisation_id=actor.organisation_id)
+    return [a.as_json(context.settings.public_url) for a in alerts]
 
 
 @router.get("/status", tags=["monitoring"])
 def status(actor: Reader, context: ContextDep) -> dict[str, Any]:
-    """The pipeline at a glance: inbox states, posts, alerts, and each source's health."""
+    """Your organisation's pipeline at a glance: inbox states, posts, alerts, and each source's health."""
     return {
-        "inbox": context.inbox.counts(),
-        "posts": context.post_store.count(),
-        "alerts": context.alert_store.count(),
+        "inbox": context.inbox.counts(organisation_id=actor.organisation_id),
+        "posts": context.post_store.count(organisation_id=actor.organisation_id),
+        "alerts": context.alert_store.count(organisation_id=actor.organisation_id),
         "sources": [source_json(s) for s in context.sources.of_organisation(actor.organisation_id)],
     }
 

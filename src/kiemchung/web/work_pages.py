@@ -248,7 +248,7 @@ def publish(request: Request, case_id: int, actor: Publisher, context: ContextDe
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(request: Request, actor: Reader, context: ContextDep) -> Response:
-    return render(request, "alerts.html", alerts=context.alert_store.recent(200))
+    return render(request, "alerts.html", alerts=context.alert_store.recent(200, organisation_id=actor.organisation_id))
 
 
 @router.get("/sources", response_class=HTMLResponse)
@@ -286,9 +286,11 @@ def remove_source(source_id: int, actor: SourceManager, context: ContextDep) -> 
 
 @router.get("/status", response_class=HTMLResponse)
 def status(request: Request, actor: Reader, context: ContextDep) -> Response:
-    return render(request, "status.html", inbox=context.inbox.counts(), posts=context.post_store.count(),
-                  alerts=context.alert_store.count(),
-                  sources=context.sources.of_organisation(actor.organisation_id))  # fmt: skip
+    mine = actor.organisation_id
+    return render(request, "status.html", inbox=context.inbox.counts(organisation_id=mine),
+                  posts=context.post_store.count(organisation_id=mine),
+                  alerts=context.alert_store.count(organisation_id=mine),
+                  sources=context.sources.of_organisation(mine))  # fmt: skip
 
 
 # -- administration -----------------------------------------------------------------------------------------
