@@ -98,11 +98,9 @@ def fresh_archive(split: str, static: StaticEmbedder) -> None:
     print(f"\n{split} split, the decision (recall of the kinds that must match, matched share of the others):")
     states = {"every vector present": None, "fresh, lexical first stage": False, "fresh, + static vectors": True}
     for name, with_static in states.items():
-        if with_static is not None:
-            engine.index.static = None
-            if with_static:
-                engine.index = MatchIndex(384, static=static)
-                engine.index.upsert(bench.archive)
+        if with_static:  # the same archive, now with static vectors
+            engine.index = MatchIndex(384, static=static)
+            engine.index.upsert(bench.archive)
         results = []
         for text in texts:
             if with_static is not None:

@@ -92,6 +92,12 @@ def translator(language: str) -> dict[str, str]:
     return STRINGS.get(language, STRINGS["vi"])
 
 
+def _add_strings(more: dict[str, dict[str, str]]) -> None:
+    """Merge one area's strings (vi and en) into STRINGS."""
+    for language, strings in more.items():
+        STRINGS[language].update(strings)
+
+
 WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
     "vi": {
         "sign_in": "Đăng nhập", "sign_out": "Đăng xuất", "email": "E-mail", "password": "Mật khẩu",
@@ -166,8 +172,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "shared_with_you": "Another organisation's case, shared with yours to read and comment on.",
     },
 }  # fmt: skip
-for _language, _strings in WORKBENCH_STRINGS.items():
-    STRINGS[_language].update(_strings)
+_add_strings(WORKBENCH_STRINGS)
 
 ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
     "vi": {
@@ -189,8 +194,7 @@ ACCOUNT_STRINGS: dict[str, dict[str, str]] = {
         "password_reset_done": "New password set — sign in.",
     },
 }  # fmt: skip
-for _language, _strings in ACCOUNT_STRINGS.items():
-    STRINGS[_language].update(_strings)
+_add_strings(ACCOUNT_STRINGS)
 
 REPORT_STRINGS: dict[str, dict[str, str]] = {
     "vi": {
@@ -204,5 +208,4 @@ REPORT_STRINGS: dict[str, dict[str, str]] = {
         "share_card": "Share card", "card_wide": "1200×630", "card_square": "1080×1080 (square)",
     },
 }  # fmt: skip
-for _language, _strings in REPORT_STRINGS.items():
-    STRINGS[_language].update(_strings)
+_add_strings(REPORT_STRINGS)
