@@ -248,7 +248,10 @@ def test_a_slow_evidence_url_is_archived_in_the_background_and_healthz_answers_m
     latencies = _healthz_latencies(base, 1.5)
     adding.join(30)
     assert posted["status"] == 303 and posted["seconds"] < 1.5  # the page was not waited for
-    assert max(latencies) < 1.0, latencies  # the page takes 3 s; generous for a busy 2-core machine
+    # A loop blocked for the 3 s page makes the first /healthz wait about 3 s (the code before: ~2.9 s); an
+    # unblocked one answers in milliseconds, with rare pauses of about 1 s when the 2 cores are busy (1.17 s seen
+    # in a clean-clone run on PostgreSQL).
+    assert max(latencies) < 2.0, latencies
     page = browser.get(f"/cases/{case.id}").text
     assert "đang lưu bản sao…" in page  # archiving…
     deadline = time.monotonic() + 15
