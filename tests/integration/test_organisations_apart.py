@@ -213,3 +213,18 @@ def test_the_monitors_posts_alerts_and_totals_stay_with_their_organisation(desks
     assert "doithu-1" not in {a["post"]["id"] for a in owner.get("/api/v1/alerts").json() if a["post"]}
     assert owner.get("/api/v1/status").json() == {**totals, "sources": owner.get("/api/v1/status").json()["sources"]}
     pushed.close()
+
+
+def test_a_rival_source_named_like_an_id_does_not_shadow_the_owners_source_on_the_pages(desks: Desks) -> None:
+    owner, rival = desks.owner["editor"], desks.other["editor"]
+    mine = next(s for s in owner.get("/api/v1/sources").json() if s["name"] == desks.source)
+    named_like_it = {"kind": "feed", "name": str(mine["id"]), "url": "https://rival.example/feed.xml"}
+    assert rival.post("/api/v1/sources", json=named_like_it).status_code == 201
+    assert rival.post(f"/sources/{mine['id']}/toggle", follow_redirects=False).status_code == 404
+    # the owner's page forms name the source by id: the owner's source is toggled and removed, not refused
+    assert owner.post(f"/sources/{mine['id']}/toggle", follow_redirects=False).status_code == 303
+    assert next(s for s in owner.get("/api/v1/sources").json() if s["id"] == mine["id"])["enabled"] is False
+    assert rival.get("/api/v1/sources").json()[0]["enabled"] is True
+    assert owner.post(f"/sources/{mine['id']}/remove", follow_redirects=False).status_code == 303
+    assert mine["id"] not in {s["id"] for s in owner.get("/api/v1/sources").json()}
+    assert [s["name"] for s in rival.get("/api/v1/sources").json()] == [str(mine["id"])]

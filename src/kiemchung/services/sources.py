@@ -121,14 +121,18 @@ class SourceService:
             raise ConflictError(f"the source name {name!r} is taken by another source: rename or remove it")
         return source
 
-    def set_enabled(self, name_or_id: str, enabled: bool) -> Source:
-        source = self.store.find(name_or_id)
+    def _find(self, reference: str | int) -> Source:
+        """A source by id (an int: the web pages' forms) or by name or id (text: the command line, the API)."""
+        return self.store.get(reference) if isinstance(reference, int) else self.store.find(reference)
+
+    def set_enabled(self, reference: str | int, enabled: bool) -> Source:
+        source = self._find(reference)
         return self.store.update(source.id, enabled=enabled)
 
-    def remove(self, name_or_id: str, actor: Actor | None = None) -> Source:
+    def remove(self, reference: str | int, actor: Actor | None = None) -> Source:
         """Stop watching a source. The posts it collected stay (their source becomes empty); items it delivered
         that were not processed yet are dropped. Audited in the same transaction (`actor` None: the command line)."""
-        source = self.store.find(name_or_id)
+        source = self._find(reference)
         with self.store.database.write() as connection:
             kept, dropped = SourceStore.remove(connection, source.id)
             AuditStore.record(connection, actor, "source.remove", "source", source.id, name=source.name,
@@ -143,11 +147,12 @@ class SourceService:
         """What an organisation's people see: its own sources only."""
         return self.store.of_organisation(organisation_id)
 
-    def owned(self, organisation_id: int, name_or_id: str) -> Source:
+    def owned(self, organisation_id: int, reference: str | int) -> Source:
         """The source if `organisation_id` owns it; another organisation's is "not found" (not revealed)."""
-        source = self.store.find(name_or_id)
+        source = self._find(reference)
         if self.store.owner(source.id) != organisation_id:
-            raise NotFoundError(f"no source named {name_or_id!r}")
+            missing = f"with id {reference}" if isinstance(reference, int) else f"named {reference!r}"
+            raise NotFoundError(f"no source {missing}")  # the words of a source that does not exist
         return source
 
     def sync(self, path: Path) -> SyncReport:

@@ -269,8 +269,8 @@ def add_source(request: Request, actor: SourceManager, context: ContextDep, form
 
 @router.post("/sources/{source_id}/toggle")
 def toggle_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
-    source = context.sources.owned(actor.organisation_id, str(source_id))
-    context.sources.set_enabled(str(source.id), not source.enabled)
+    source = context.sources.owned(actor.organisation_id, source_id)
+    context.sources.set_enabled(source.id, not source.enabled)
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.disable" if source.enabled else "source.enable", "source",
                              source.id)  # fmt: skip
@@ -279,8 +279,8 @@ def toggle_source(source_id: int, actor: SourceManager, context: ContextDep) -> 
 
 @router.post("/sources/{source_id}/remove")
 def remove_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
-    context.sources.owned(actor.organisation_id, str(source_id))
-    context.sources.remove(str(source_id), actor)
+    context.sources.owned(actor.organisation_id, source_id)
+    context.sources.remove(source_id, actor)
     return _back("/sources")
 
 
