@@ -152,6 +152,24 @@ def test_a_name_is_connected_by_its_checked_address_with_its_own_host_header(ins
     assert len(inside.requests) == 1
 
 
+def test_a_long_run_over_many_hosts_keeps_a_bounded_memory_of_them(inside: Site) -> None:
+    """Per-host pauses and robots.txt rules are forgotten once a host needs no pause: 40 hosts, at most 8 kept."""
+    from kiemchung.ingest.addresses import AddressPolicy, parse_networks
+    from kiemchung.ingest.transport import GuardedTransport
+
+    inside.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private\n", headers={"Content-Type": "text/plain"})
+    resolver = lambda host, port, timeout: [ipaddress.ip_address("127.0.0.1")]  # noqa: E731
+    transport = GuardedTransport(AddressPolicy(parse_networks("127.0.0.0/8")), resolver)
+    fetcher = Fetcher(FetchPolicy(host_interval_s=0.0, max_tracked_hosts=8), transport=transport)
+    _FETCHERS.append(fetcher)
+    for number in range(40):
+        assert fetcher.get(f"http://tin-{number}.example:{_port(inside)}/secret").status == 200
+        with pytest.raises(FetchError, match="robots.txt"):  # the rules still apply to every host
+            fetcher.get(f"http://tin-{number}.example:{_port(inside)}/private")
+    assert max(len(fetcher._host_locks), len(fetcher._last_request), len(fetcher._robots)) <= 8
+    assert len(inside.requests) == 80  # robots.txt once per host and /secret; /private never asked for
+
+
 def test_the_allow_list_setting_reaches_the_fetcher(settings: Settings) -> None:
     from kiemchung.services.collect import fetch_policy
 

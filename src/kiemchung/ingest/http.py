@@ -62,6 +62,7 @@ class FetchPolicy:
     user_agent: str = f"kiemchung/{__version__} (+https://github.com/kiemchung)"
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()  # CIDRs fetched although not public (an intranet; loopback in tests)
+    max_tracked_hosts: int = 4096  # per-host pauses and robots.txt rules kept in memory on a long run
 
 
 class Fetcher:
@@ -172,7 +173,19 @@ class Fetcher:
 
     def _host_lock(self, host: str) -> threading.Lock:
         with self._lock:
+            if host not in self._host_locks and len(self._host_locks) >= self.policy.max_tracked_hosts:
+                self._forget_idle_hosts()
             return self._host_locks.setdefault(host, threading.Lock())
+
+    def _forget_idle_hosts(self) -> None:
+        """Keep the per-host state bounded over a long run across many hosts: a host whose pause is over and
+        whose lock is free needs no memory (its next request may go at once). Called under `self._lock`."""
+        now = time.monotonic()
+        for host, lock in list(self._host_locks.items()):
+            last = self._last_request.get(host)
+            if not lock.locked() and (last is None or now - last >= self.policy.host_interval_s):
+                del self._host_locks[host]
+                self._last_request.pop(host, None)
 
     def _wait_turn(self, host: str) -> None:
         last = self._last_request.get(host)
@@ -187,9 +200,22 @@ class Fetcher:
         cached = self._robots.get(origin)
         if cached is None or time.monotonic() - cached[0] > ROBOTS_TTL_S:
             cached = (time.monotonic(), self._load_robots(origin))
-            self._robots[origin] = cached
+            self._remember_robots(origin, cached)
         parser = cached[1]
         return parser is None or parser.can_fetch(self.policy.user_agent, url)
+
+    def _remember_robots(self, origin: str, rules: tuple[float, urllib.robotparser.RobotFileParser | None]) -> None:
+        """Cache an origin's rules; past the bound, expired rules go first, then the oldest."""
+        with self._lock:
+            self._robots.pop(origin, None)
+            if len(self._robots) >= self.policy.max_tracked_hosts:
+                now = time.monotonic()
+                for known, (loaded, _) in list(self._robots.items()):
+                    if now - loaded > ROBOTS_TTL_S:
+                        del self._robots[known]
+            while len(self._robots) >= self.policy.max_tracked_hosts:
+                del self._robots[next(iter(self._robots))]
+            self._robots[origin] = rules
 
     def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
         """The site's rules; None (everything allowed) when it has none or they cannot be read."""
