@@ -10,9 +10,11 @@ and comment on it; every other action stays with the owner. Each action is audit
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -346,7 +348,10 @@ class CaseService:
             except UnicodeDecodeError:
                 raise InputError("text files must be UTF-8") from None
         sha = hashlib.sha256(data).hexdigest()
-        with _stored_upload(self.settings.data_dir / "uploads" / sha, data), self.database.write() as connection:
+        with (
+            _stored_upload(self.settings.data_dir / "uploads" / sha, data) as put_in_place,
+            self.database.write() as connection,
+        ):
             evidence_id = CaseStore.add_evidence(
                 connection, case_id, self._person(actor), kind="document", title=name, file_name=name,
                 file_sha256=sha, content_type=content_type, snapshot=snapshot,
@@ -354,6 +359,7 @@ class CaseService:
             CaseStore.change(connection, case_id, None)
             AuditStore.record_in(connection, case.organisation_id, actor, "evidence.add", "case", case_id,
                                  evidence=evidence_id, file=name)  # fmt: skip
+            put_in_place()  # last: a failed insert leaves no file, a stored row never lacks its file
         return self.store.get(case_id)
 
     def add_quote(self, actor: Actor, case_id: int, quote: str, source: str) -> Case:
@@ -523,24 +529,27 @@ def _free_id(connection: Any, taken: str) -> str:
 
 
 @contextmanager
-def _stored_upload(path: Path, data: bytes) -> Iterator[None]:
-    """The upload's file written for the block; removed again when the block fails (a refused or failed
-    insert leaves no orphan). A file already there (the same content uploaded before) is left alone."""
+def _stored_upload(path: Path, data: bytes) -> Iterator[Callable[[], None]]:
+    """The upload written to a private temporary file for the block; the block calls the function it gets
+    to put the file in place (a hard link: atomic, and a no-op when the same content is there already) just
+    before it commits. A block that fails before that leaves no file behind, and never removes a file that a
+    concurrent upload of the same content has put in place and committed (a commit that fails after the link
+    leaves the file: the same content, kept for the next upload of it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.parent / f".partial-{secrets.token_hex(8)}"
     try:
-        with path.open("xb") as out:
+        with temporary.open("xb") as out:
             out.write(data)
-    except FileExistsError:
-        yield
-        return
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    try:
-        yield
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+            out.flush()
+            os.fsync(out.fileno())
+
+        def put_in_place() -> None:
+            with suppress(FileExistsError):  # content-addressed: the file there holds the same bytes
+                os.link(temporary, path)
+
+        yield put_in_place
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _check_assignee(connection: Connection, actor: Actor, assignee_id: object) -> None:
