@@ -39,3 +39,50 @@ def recall_at_false_alarms(
     threshold = ordered[allowed] + 1e-9 if ordered and allowed < len(ordered) else 0.0
     recall = float(np.mean([score >= threshold and right for score, right in positives])) if positives else 0.0
     return recall, threshold
+
+
+def b_cubed(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]:
+    """B³ precision, recall and F1 (Bagga & Baldwin 1998) of a clustering of the items of `truth`.
+
+    `truth` and `predicted` map each item to its cluster; an item missing from `predicted` is a singleton.
+    """
+    items = list(truth)
+    predicted = {item: predicted.get(item, f"\0singleton:{item}") for item in items}
+    by_truth: dict[str, set[str]] = {}
+    by_predicted: dict[str, set[str]] = {}
+    for item in items:
+        by_truth.setdefault(truth[item], set()).add(item)
+        by_predicted.setdefault(predicted[item], set()).add(item)
+    precision = recall = 0.0
+    for item in items:
+        same_truth, same_predicted = by_truth[truth[item]], by_predicted[predicted[item]]
+        overlap = len(same_truth & same_predicted)
+        precision += overlap / len(same_predicted)
+        recall += overlap / len(same_truth)
+    precision, recall = precision / len(items), recall / len(items)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "F1": f1}
+
+
+def adjusted_rand_index(truth: dict[str, str], predicted: dict[str, str]) -> float:
+    """Hubert & Arabie's adjusted Rand index; an item missing from `predicted` is a singleton."""
+    items = list(truth)
+    predicted = {item: predicted.get(item, f"\0singleton:{item}") for item in items}
+    table: dict[tuple[str, str], int] = {}
+    rows: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    for item in items:
+        key = (truth[item], predicted[item])
+        table[key] = table.get(key, 0) + 1
+        rows[truth[item]] = rows.get(truth[item], 0) + 1
+        columns[predicted[item]] = columns.get(predicted[item], 0) + 1
+
+    def pairs(n: int) -> float:
+        return n * (n - 1) / 2
+
+    index = sum(pairs(n) for n in table.values())
+    row_sum = sum(pairs(n) for n in rows.values())
+    column_sum = sum(pairs(n) for n in columns.values())
+    expected = row_sum * column_sum / pairs(len(items)) if len(items) > 1 else 0.0
+    maximum = (row_sum + column_sum) / 2
+    return 1.0 if maximum == expected else (index - expected) / (maximum - expected)

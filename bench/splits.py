@@ -3,6 +3,9 @@
 - Real-language matching set (`bench/data/realmatch/`): split **by claim** — near-duplicate claims (two
   writers who happened to write about the same thing) are grouped first, so a group never straddles two
   splits. Train 50 %, dev 20 %, test 30 %, by a hash of the group's first claim id.
+- Narrative set (`bench/data/narratives/`): split **by topic pair** (a narrative and the same-topic
+  narrative that tells another story stay together; pairs whose claims overlap are grouped first), train
+  30 %, dev 30 %, test 40 % (grouping has one tunable, the granularity: most of the set goes to measuring).
 - ViFactCheck dev (synthetic variants and evidence pairs): split **by source article** into a part that
   fits the decision and a part that calibrates its thresholds.
 - ViFactCheck test: reporting only. Disjointness from ViFactCheck dev is asserted at article level.
@@ -25,6 +28,15 @@ def bucket(key: str, salt: str) -> float:
 def real_split(group_key: str) -> str:
     value = bucket(group_key, "realmatch-v1")
     return next(name for name, upper in REAL_SPLITS if value < upper)
+
+
+NARRATIVE_SPLITS = (("train", 0.3), ("dev", 0.6), ("test", 1.0))  # little to train: most goes to measuring
+
+
+def narrative_split(group_key: str) -> str:
+    """The narrative set's split of a topic pair (its two narratives stay together)."""
+    value = bucket(group_key, "narratives-v1")
+    return next(name for name, upper in NARRATIVE_SPLITS if value < upper)
 
 
 def vifactcheck_dev_part(url: str) -> str:
