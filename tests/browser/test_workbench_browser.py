@@ -166,3 +166,24 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     assert errors == []
     public.close()
     page.close()
+
+
+def test_the_signed_in_pages_fit_a_375_px_phone(server: tuple[str, AppContext], browser: object) -> None:
+    """Issue 11, item 16: the signed-in header and the queue fit a phone (no horizontal scroll), and every
+    button of the queue is within the screen's width."""
+    base, _ = server
+    page = browser.new_page(viewport={"width": 375, "height": 740}, locale="vi-VN", is_mobile=True,  # type: ignore[attr-defined]
+                            has_touch=True)  # fmt: skip
+    _sign_in(page, base, "factchecker@demo.kiemchung")
+    for path in ("/queue", "/alerts", "/sources", "/status", "/"):
+        page.goto(f"{base}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide on a 375-px screen"
+    page.goto(f"{base}/queue")
+    _shot(page, "05-queue-phone")
+    buttons = page.locator("main button:visible")
+    assert buttons.count() > 0
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    page.close()
