@@ -1,14 +1,14 @@
 """Narrative grouping quality on the labelled narrative set, through the product's own path.
 
-    python bench/narrative_quality.py [--split dev] [--granularity G ...]
+    python bench/narrative_quality.py [--split dev] [--granularity G ...] [--recluster]
 
-Each run makes a fresh data directory, imports the split's written posts with `kiemchung posts import` (their
-`published` times; copies are not imported: they are folded by the pipeline and would not change the
-grouping), exports the narratives with `kiemchung narratives export --format jsonl` and compares them with
-the writers' labels: B³ precision / recall / F1 and the adjusted Rand index over every post, and B³ per post
-kind (the average of the per-post precision and recall of that kind's posts). A post in no narrative counts
-as a narrative of its own. The test split is read only by the evaluation gate and the final report
-(`--split test --reading-test`).
+Each run makes a fresh data directory, imports the split's written posts with `kiemchung posts import`
+(their `published` times; copies are not imported: they are folded by the pipeline and would not change
+the grouping), optionally re-clusters them (`narratives recluster`), exports the narratives with
+`kiemchung narratives export --format jsonl` and compares them with the writers' labels: B³ precision /
+recall / F1 and the adjusted Rand index over every post, and B³ per post kind (the average of the per-post
+precision and recall of that kind's posts). A post in no narrative counts as a narrative of its own. The
+test split is read only by the evaluation gate and the final report (`--split test --reading-test`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from bench.narrativeset import KINDS, Narrative, load, timeline  # noqa: E402
 KIEMCHUNG = [sys.executable, "-m", "kiemchung"]
 
 
-def predicted_narratives(narratives: list[Narrative], environ: dict[str, str]) -> dict[str, str]:
+def predicted_narratives(
+    narratives: list[Narrative], environ: dict[str, str], recluster: bool = False
+) -> dict[str, str]:
     """post id → narrative id, as the product groups the posts (one fresh data directory per call)."""
     with tempfile.TemporaryDirectory() as directory:
         posts = Path(directory) / "posts.jsonl"
@@ -41,6 +43,8 @@ def predicted_narratives(narratives: list[Narrative], environ: dict[str, str]) -
         run = {"env": environ, "check": True, "capture_output": True, "text": True}
         subprocess.run([*base, "init"], **run)  # type: ignore[call-overload]
         subprocess.run([*base, "posts", "import", str(posts)], **run)  # type: ignore[call-overload]
+        if recluster:
+            subprocess.run([*base, "narratives", "recluster"], **run)  # type: ignore[call-overload]
         exported = subprocess.run([*base, "narratives", "export", "--format", "jsonl"], **run)  # type: ignore[call-overload]
     grouped: dict[str, str] = {}
     for line in exported.stdout.splitlines():
@@ -93,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", default="dev", choices=("train", "dev", "test"))
     parser.add_argument("--reading-test", action="store_true", help="the gate and the final report only")
+    parser.add_argument("--recluster", action="store_true", help="run `narratives recluster` before the export")
     parser.add_argument("--granularity", type=float, nargs="*", default=[None], help="KIEMCHUNG_NARRATIVE_GRANULARITY")
     arguments = parser.parse_args()
     narratives = load(arguments.split, reading_test=arguments.reading_test)
@@ -100,8 +105,9 @@ def main() -> None:
         environ = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         if granularity is not None:
             environ["KIEMCHUNG_NARRATIVE_GRANULARITY"] = str(granularity)
-        result = report(narratives, predicted_narratives(narratives, environ))
+        result = report(narratives, predicted_narratives(narratives, environ, arguments.recluster))
         b3, label = result["B3"], "default" if granularity is None else f"{granularity:g}"
+        label += ", re-clustered" if arguments.recluster else ", online"
         assert isinstance(b3, dict)
         print(
             f"{arguments.split} granularity {label}: {result['posts']} posts in {result['narratives']} narratives"

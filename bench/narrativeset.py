@@ -108,3 +108,20 @@ def parse(lines: Sequence[str]) -> list[Narrative]:
 def timeline(narratives: Sequence[Narrative]) -> list[Post]:
     """Every written post of the narratives in order of publication (copies are not included)."""
     return sorted((p for n in narratives for p in n.posts), key=lambda p: (p.published, p.id))
+
+
+def timeline_rows(narratives: Sequence[Narrative]) -> Iterator[dict[str, object]]:
+    """The rows `bench/trends.py --posts` reads: each narrative's labelled bursts, then every post and copy."""
+    for narrative in narratives:
+        yield {"id": narrative.id, "bursts": [{"start": b.start.isoformat(), "end": b.end.isoformat(),
+                                               "peak": b.peak.isoformat()} for b in narrative.bursts]}  # fmt: skip
+        for post in narrative.posts:
+            yield {"narrative": narrative.id, "published": post.published.isoformat()}
+            yield from ({"narrative": narrative.id, "published": t.isoformat()} for t in post.copies())
+
+
+if __name__ == "__main__":  # python -m bench.narrativeset dev > timeline.jsonl  (for bench/trends.py --posts)
+    import sys
+
+    for row in timeline_rows(load(sys.argv[1] if len(sys.argv) > 1 else "dev")):
+        print(json.dumps(row))
