@@ -19,6 +19,7 @@ import uvicorn
 
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_PASSWORD, set_up_demo
+from kiemchung.domain.ratings import VIETNAMESE_DEFAULT
 from kiemchung.settings import load_settings
 from kiemchung.web.app import create_app
 from tests.integration.test_workbench import validate_claimreview
@@ -149,20 +150,26 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     page.goto(f"{base}/cases/{case_id}")
     page.click("form[action$='/signoff'] button")
     page.wait_for_selector("text=Đã được duyệt")
+    # The confirmed match says the case repeats an archive fact-check rated "False" (the same verdict as
+    # "Sai"): publishing attaches the case to it (issue 11, item 3) instead of a second public fact-check.
+    repeated = context.matching.matches.get(match_id).factcheck_id
     page.click("form[action$='/publish'] button")
-    page.wait_for_url(f"{base}/factchecks/kc-{case_id}")
+    page.wait_for_url(f"{base}/factchecks/{repeated}")
     _shot(page, "03-published")
 
-    # The public page, signed out: valid ClaimReview JSON-LD, listed in the feed and the API.
+    # The public page, signed out: valid ClaimReview JSON-LD, listed in the feed and the API; no kc- twin.
     public = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
-    public.goto(f"{base}/factchecks/kc-{case_id}")
+    public.goto(f"{base}/factchecks/{repeated}")
     data = json.loads(public.locator("script[type='application/ld+json']").inner_text())
-    validate_claimreview(data)
-    assert data["reviewRating"]["alternateName"] == "Sai"
+    # an archive record names no publisher (the JSON Lines format has no field for one: issue 11, item 6),
+    # so its ClaimReview has no author; every other required field is checked
+    assert "author" not in data
+    validate_claimreview({**data, "author": {"@type": "Organization", "name": "(archive record)"}})
     _shot(public, "04-public-page-mobile")
-    assert f"kc-{case_id}" in public.goto(f"{base}/feed.xml").text()
-    api = json.loads(public.goto(f"{base}/api/v1/factchecks/kc-{case_id}").text())
-    assert api["rating"]["label"] == "Sai"
+    assert repeated in public.goto(f"{base}/feed.xml").text()
+    api = json.loads(public.goto(f"{base}/api/v1/factchecks/{repeated}").text())
+    assert VIETNAMESE_DEFAULT.same_verdict(api["rating"]["label"], "Sai")
+    assert public.goto(f"{base}/api/v1/factchecks/kc-{case_id}").status == 404
     assert errors == []
     public.close()
     page.close()

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_FACTCHECKS
+from kiemchung.domain.imports import derived_id
 from kiemchung.services.archive import export_factchecks, import_files
 from kiemchung.store.schema import metadata
 
@@ -109,13 +110,14 @@ def test_claimreview_round_trip_through_the_database(app_context: AppContext, tm
     }
     html = f'<html><head><script type="application/ld+json">{json.dumps(source)}</script></head></html>'
     assert import_files(store, [write(tmp_path, "page.html", html)]).imported == 1
-    first = store.get("https://example.org/fc/9")
+    first = store.get(derived_id("https://example.org/fc/9"))  # no identifier: a URL-safe id from its url
     out = io.StringIO()
     export_factchecks(store, out, "claimreview")
     exported = write(tmp_path, "out.json", out.getvalue())
     assert import_files(store, [exported]).ok
-    assert store.count() == 1 and store.get("https://example.org/fc/9") == first
+    assert store.count() == 1 and store.get(derived_id("https://example.org/fc/9")) == first
     assert first is not None and first.rating.value == 1 and first.claim_author == "Một trang tin"
+    assert first.url == "https://example.org/fc/9"
 
 
 def test_jsonl_export_round_trip(app_context: AppContext, tmp_path: Path) -> None:

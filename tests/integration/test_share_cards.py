@@ -141,7 +141,7 @@ def test_only_published_factchecks_have_cards(app_context: AppContext) -> None:
 
 def test_the_public_page_uses_the_card_as_og_image_and_offers_both_sizes(app_context: AppContext) -> None:
     factcheck_id = publish(app_context, _editor(app_context), CLAIM)
-    base = app_context.settings.public_url.rstrip("/")
+    base = app_context.settings.base_url
     with TestClient(create_app(app_context.settings, app_context)) as client:
         page = client.get(f"/factchecks/{factcheck_id}").text
     assert f'<meta property="og:image" content="{base}/factchecks/{factcheck_id}/card.png?size=wide">' in page

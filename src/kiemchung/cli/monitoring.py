@@ -12,7 +12,7 @@ from typing import IO
 import click
 from tqdm import tqdm
 
-from kiemchung.cli.base import app_of, cli, require_database
+from kiemchung.cli.base import app_of, cli, prepare_database, require_database
 from kiemchung.domain.sources import KINDS
 from kiemchung.errors import InputError
 from kiemchung.services.monitor import MonitorStatus
@@ -182,7 +182,7 @@ def posts_import(ctx: click.Context, file: Path) -> None:
     stored), bad lines are reported with their number and reason, and the exit status is 1 if any was bad.
     """
     app = app_of(ctx)
-    require_database(app)
+    prepare_database(app)
     source = app.sources.ensure("import", IMPORT_SOURCE)
     with tqdm(total=file.stat().st_size, unit="B", unit_scale=True, desc="reading", file=sys.stderr,
               disable=None) as bar:  # fmt: skip
@@ -226,7 +226,7 @@ def alerts_list(ctx: click.Context, limit: int) -> None:
     app = app_of(ctx)
     require_database(app)
     for alert in app.alert_store.recent(limit):
-        click.echo(json.dumps(alert.as_json(app.settings.public_url), ensure_ascii=False))
+        click.echo(json.dumps(alert.as_json(app.settings.base_url), ensure_ascii=False))
 
 
 @alerts_group.command("send")

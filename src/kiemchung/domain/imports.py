@@ -8,6 +8,10 @@ Pure.
   says something else); a summary or name over its limit is cut, and the cut is noted.
 - **Links are http(s) only** (any case: `HTTPS://` too); any other link (`javascript:`, `data:`, …) is
   dropped, and the drop is noted.
+- **Every id opens as a link.** An id that cannot stand as one segment of `/factchecks/{id}` (a URL, the
+  usual id of third-party ClaimReview markup, or anything with `/` or `\\`) is replaced by a stable id
+  derived from it (`cr-<slug>-<digest>`): the same markup always lands on the same row. Other ids are kept
+  as they are (links quote them).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import urlsplit
 
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.records import InvalidRecord
+from kiemchung.text import fold_diacritics
 
 PUBLISHED_PREFIX = "kc-"
 SUBSCRIPTION_PREFIX = "sub-"
@@ -34,6 +39,10 @@ MAX_LANGUAGE = 16
 MAX_URL = 2_000
 MAX_APPEARANCES = 20
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._~-]+$")
+_UNLINKABLE = re.compile(r"[/\\\x00-\x1f\x7f]")  # what no quoting carries through a path segment
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+DERIVED_PREFIX = "cr-"
+MAX_SLUG = 48
 
 
 def is_http_url(value: str | None) -> bool:
@@ -58,6 +67,32 @@ def subscription_factcheck_id(subscription_id: int, external_id: str) -> str:
     if len(external_id) > MAX_EXTERNAL_ID or not _SAFE_ID.match(external_id):
         external_id = "h" + hashlib.sha256(external_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{SUBSCRIPTION_PREFIX}{subscription_id}-{external_id}"
+
+
+def linkable_id(identifier: str) -> str:
+    """The id itself when a link can carry it as one path segment, else `derived_id(identifier)`."""
+    if identifier in {".", ".."} or _UNLINKABLE.search(identifier):
+        return derived_id(identifier)
+    return identifier
+
+
+def with_linkable_id(fc: FactCheck) -> FactCheck:
+    """The fact-check under `linkable_id(fc.id)`; an id replaced because it was a URL stays as its `url`
+    when it has none."""
+    identifier = linkable_id(fc.id)
+    if identifier == fc.id:
+        return fc
+    return replace(fc, id=identifier, url=fc.url or (fc.id if is_http_url(fc.id) else None))
+
+
+def derived_id(source: str) -> str:
+    """A stable, URL-safe id for a fact-check known by `source` (its URL, usually): `cr-`, a slug of the
+    last path segment, and a digest of the whole source (the same source always gives the same id)."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    segments = [part for part in urlsplit(source).path.split("/") if part] if is_http_url(source) else [source]
+    slug = _NOT_SLUG.sub("-", fold_diacritics(segments[-1] if segments else "").lower()).strip("-")
+    slug = slug[:MAX_SLUG].rstrip("-")
+    return f"{DERIVED_PREFIX}{slug}-{digest}" if slug else f"{DERIVED_PREFIX}{digest}"
 
 
 class _Notes:

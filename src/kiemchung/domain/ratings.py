@@ -13,11 +13,29 @@ class RatingScale:
     english: tuple[str, ...]
 
     def rating(self, label: str) -> Rating:
-        """The Rating for a label of this scale, or a label-only Rating for a foreign label."""
+        """The Rating for a label of this scale (its English name keeps its words: "False" on the Vietnamese
+        scale is rated like "Sai"), or a label-only Rating for a foreign label."""
         for index, known in enumerate(self.labels):
             if known.casefold() == label.casefold():
                 return Rating(label=known, value=index + 1, best=len(self.labels), worst=1)
+        for index, english in enumerate(self.english):
+            if english.casefold() == label.strip().casefold():
+                return Rating(label=english, value=index + 1, best=len(self.labels), worst=1)
         return Rating(label=label)
+
+    def position(self, label: str) -> int | None:
+        """Where a label sits on this scale (0 = worst), by its own name or its English one; None if foreign."""
+        folded = label.strip().casefold()
+        for names in (self.labels, self.english):
+            for index, known in enumerate(names):
+                if known.casefold() == folded:
+                    return index
+        return None
+
+    def same_verdict(self, a: str, b: str) -> bool:
+        """Two labels name one verdict ("Sai" and "False" on the default scale; equal foreign labels)."""
+        position = self.position(a)
+        return a.strip().casefold() == b.strip().casefold() or (position is not None and position == self.position(b))
 
 
 # Worst to best on the axis "how far the claim can be relied upon".

@@ -23,7 +23,7 @@ from kiemchung.domain.claimreview import (
     iter_claimreview_objects,
     ld_json_blocks,
 )
-from kiemchung.domain.imports import capped, reserved_id
+from kiemchung.domain.imports import capped, reserved_id, with_linkable_id
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.records import InvalidRecord, factcheck_from_record, factcheck_to_record
 from kiemchung.errors import InputError, RecordError
@@ -219,6 +219,7 @@ def _admit(item: FactCheck | str, source: str, line: int, report: ImportReport) 
         if reserved_id(item.id):
             raise InvalidRecord(f"id {item.id!r}: ids beginning kc- or sub- belong to fact-checks published "
                                 "here and to subscriptions")  # fmt: skip
+        item = with_linkable_id(item)
         kept, notes = capped(item)
     except InvalidRecord as exc:
         report.rejected.append(RecordError(str(exc), source=source, line=line))

@@ -41,7 +41,7 @@ class CardService:
         fc = self.factchecks.get(factcheck_id) if self.has_card(factcheck_id) else None
         if fc is None:
             raise NotFoundError(f"no published fact-check with id {factcheck_id}")
-        page = f"{self.settings.public_url.rstrip('/')}/factchecks/{fc.id}"
+        page = f"{self.settings.base_url}/factchecks/{fc.id}"
         content = card_content(fc.claim, fc.rating, fc.publisher or "", fc.published, page)
         font = find_font(self.settings.card_font)
         path = self.cache_dir / f"{_digest(content, size, font)}.png"

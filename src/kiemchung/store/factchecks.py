@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiemchung.domain.models import FactCheck, Page, Rating
@@ -113,6 +114,36 @@ class FactCheckStore:
         updates = {c: insert.excluded[c] for c in rows[0] if c not in {"id", "created_at"}}
         connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updates, where=only_if), rows)
         return len(rows)
+
+    @staticmethod
+    def attachable(connection: Connection, factcheck_id: str, organisation_id: int | None) -> bool:
+        """May a case of `organisation_id` add its posts to this fact-check's appearances? Only to its own
+        organisation's fact-checks or the installation's archive records (no organisation), never to another
+        organisation's nor to one a subscription imported (the next sync would overwrite it)."""
+        row = connection.execute(
+            select(factchecks.c.organisation_id, factchecks.c.subscription_id).where(factchecks.c.id == factcheck_id)
+        ).first()
+        return row is not None and row.subscription_id is None and row.organisation_id in (None, organisation_id)
+
+    @staticmethod
+    def add_appearances(
+        connection: Connection, factcheck_id: str, urls: Sequence[str], most: int
+    ) -> tuple[FactCheck, int] | None:
+        """Add appearances (new ones after the known, at most `most` in all) to a fact-check, inside the
+        caller's transaction; the fact-check as it now is and its version, or None when there is none."""
+        row = connection.execute(select(factchecks).where(factchecks.c.id == factcheck_id)).first()
+        if row is None:
+            return None
+        merged = list(dict.fromkeys([*(row.appearances or []), *urls]))[:most]
+        first = row.first_appearance or (merged[0] if merged else None)
+        now = datetime.now(UTC)
+        connection.execute(
+            update(factchecks)
+            .where(factchecks.c.id == factcheck_id)
+            .values(appearances=merged, first_appearance=first, updated_at=now)
+        )
+        found = _from_row(row)
+        return replace(found, appearances=tuple(merged), first_appearance=first, updated_at=now), int(row.version)
 
     def get(self, factcheck_id: str) -> FactCheck | None:
         with self.database.read() as connection:

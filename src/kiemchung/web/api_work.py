@@ -134,7 +134,7 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """Your organisation's alerts: on its posts, or on the claims it checks (store/alerts.py)."""
     alerts = context.alert_store.recent(limit, kind, organisation_id=actor.organisation_id)
-    return [a.as_json(context.settings.public_url) for a in alerts]
+    return [a.as_json(context.settings.base_url) for a in alerts]
 
 
 @router.get("/status", tags=["monitoring"])
@@ -331,7 +331,7 @@ class InviteIn(BaseModel):
 @router.post("/invites", status_code=201, tags=["administration"])
 def invite(body: InviteIn, actor: Admin, context: ContextDep) -> dict[str, Any]:
     created, secret = context.accounts.invite(actor, body.email, body.role)
-    link = f"{context.settings.public_url.rstrip('/')}/invite/{secret}"
+    link = f"{context.settings.base_url}/invite/{secret}"
     return {**invite_json(created), "link": link}
 
 
@@ -356,7 +356,7 @@ def change_user(user_id: int, patch: UserPatch, actor: Admin, context: ContextDe
 def issue_password_reset(user_id: int, actor: Admin, context: ContextDep) -> dict[str, Any]:
     """A single-use link that lets the person set a new password (and ends their sessions); expires in 24 h."""
     reset, secret = context.accounts.issue_reset(actor, user_id)
-    link = f"{context.settings.public_url.rstrip('/')}/reset/{secret}"
+    link = f"{context.settings.base_url}/reset/{secret}"
     return {"id": reset.id, "user_id": user_id, "link": link, "expires_at": reset.expires_at.isoformat()}
 
 

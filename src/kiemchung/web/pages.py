@@ -91,7 +91,7 @@ def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep, con
 
 def card_url(context: AppContext, factcheck_id: str, size: str = "wide") -> str:
     """The absolute address of a fact-check's share card (og:image needs one)."""
-    return f"{context.settings.public_url.rstrip('/')}/factchecks/{quote(factcheck_id)}/card.png?size={size}"
+    return f"{context.settings.base_url}/factchecks/{quote(factcheck_id)}/card.png?size={size}"
 
 
 @router.get("/factchecks/{factcheck_id}/card.png")
@@ -108,11 +108,11 @@ def feed(request: Request, context: ContextDep) -> Response:
     """Atom feed of the newest fact-checks (published here or imported), public. Every text goes through
     `_xml`, so a control character stored before it was stripped on input cannot break the XML."""
     page = context.factcheck_store.page(1, FEED_SIZE)
-    base = _xml(context.settings.public_url.rstrip("/"))
+    base = _xml(context.settings.base_url)
     updated = max((fc.updated_at for fc in page.items if fc.updated_at), default=datetime.now(UTC))
     entries = "".join(
-        f"<entry><id>{base}/factchecks/{_xml(fc.id)}</id><title>{_xml(fc.claim)}</title>"
-        f'<link href="{base}/factchecks/{_xml(fc.id)}"/>'
+        f"<entry><id>{base}/factchecks/{_xml(quote(fc.id, safe=''))}</id><title>{_xml(fc.claim)}</title>"
+        f'<link href="{base}/factchecks/{_xml(quote(fc.id, safe=""))}"/>'
         f"<updated>{_aware(fc.updated_at or updated).isoformat()}</updated>"
         f"<summary>{_xml(fc.rating.label)}: {_xml(fc.summary or '')}</summary>"
         f"<author><name>{_xml(fc.publisher or 'kiemchung')}</name></author></entry>"
