@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from kiemchung.cli.base import app_of, cli, require_database
+from kiemchung.cli.base import app_of, cli, prepare_database, require_database
 from kiemchung.errors import KiemchungError
 
 
@@ -52,11 +52,11 @@ def import_command(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> Non
     """
     from kiemchung.services.archive import import_files
 
-    app = app_of(ctx)
-    require_database(app)
     for path in files:
         if not path.exists():
             raise KiemchungError(f"no such file: {path}")
+    app = app_of(ctx)
+    prepare_database(app)
     total = sum(path.stat().st_size for path in files)
     with tqdm(total=total, unit="B", unit_scale=True, desc="importing", file=sys.stderr, disable=None) as bar:
         report = import_files(app.factcheck_store, files, fmt, progress=bar.update)
@@ -147,4 +147,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, pipeline: bool
     settings = app.settings.with_overrides(host=host, port=port, run_pipeline=pipeline)
     extra = " with the monitoring pipeline" if settings.run_pipeline else ""
     click.echo(f"kiemchung serving on http://{settings.host}:{settings.port}{extra}  (Ctrl-C stops)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    if settings.public_url_guessed:
+        click.echo(
+            f"kiemchung: warning: KIEMCHUNG_PUBLIC_URL is not set; published links, feeds, invitations and alerts "
+            f"will point to {settings.base_url}. Set it to the address people reach.",
+            err=True,
+        )
+    # json logs: uvicorn's loggers propagate to the root logger's JSON handler instead of their own
+    log_config = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning", log_config=log_config
+    )

@@ -10,6 +10,7 @@ import click
 from kiemchung import __version__
 from kiemchung.app_context import AppContext
 from kiemchung.errors import KiemchungError
+from kiemchung.logs import configure_logging
 from kiemchung.settings import load_settings
 
 
@@ -33,6 +34,15 @@ def require_database(app: AppContext) -> None:
     app.database.require_current()
 
 
+def prepare_database(app: AppContext) -> None:
+    """For commands that fill a data directory (imports): a fresh database is created (migrated to the newest
+    revision, as `kiemchung init` does); one that is out of date still asks for `kiemchung init`."""
+    if app.database.is_fresh():
+        app.database.migrate()
+        click.echo(f"database created: {app.database.safe_url}", err=True)
+    app.database.require_current()
+
+
 @click.group(cls=KiemchungGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir", type=click.Path(path_type=Path), default=None, help="Data directory [env KIEMCHUNG_DATA_DIR]."
@@ -46,5 +56,6 @@ def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None) -> 
         settings = load_settings(data_dir=data_dir, database_url=database_url)
     except KiemchungError as exc:
         raise click.UsageError(str(exc)) from None
+    configure_logging(settings.log_format)
     ctx.obj = AppContext(settings)
     ctx.call_on_close(ctx.obj.close)

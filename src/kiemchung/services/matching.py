@@ -17,6 +17,7 @@ from kiemchung.matching.embedders import Embedder, make_embedder
 from kiemchung.matching.engine import MatchEngine, MatchOptions, PostMatch, is_match
 from kiemchung.matching.index import MatchIndex, Watermark
 from kiemchung.matching.static import StaticEmbedder, static_embedder
+from kiemchung.services.metrics import Histogram
 from kiemchung.settings import Settings
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.matches import MatchStore
@@ -115,6 +116,7 @@ class MatchService:
         self._index: MatchIndex | None = None
         self._checked = 0.0
         self._engines: dict[tuple[int, MatchOptions], MatchEngine] = {}
+        self.latency = Histogram()  # seconds per matched batch, for /metrics
 
     @cached_property
     def embedder(self) -> Embedder | None:
@@ -294,8 +296,10 @@ class MatchService:
         """The one matching path: engine, recalibrated scores, the decision and the suggestion per post."""
         engine = self.engine(options)
         recalibration = Recalibration.load(self.recalibration_path)
+        started = time.perf_counter()
         with self._lock:
             answers = engine.match_many([text for _, text in posts], top_k)
+        self.latency.observe(time.perf_counter() - started)
         return [
             self._scored(post_id, text, answer, engine, recalibration)
             for (post_id, text), answer in zip(posts, answers, strict=True)

@@ -131,6 +131,11 @@ class Database:
                 self._head = ScriptDirectory.from_config(self._alembic_config(connection)).get_current_head()
         return current == self._head
 
+    def is_fresh(self) -> bool:
+        """True when no migration was ever applied (a new data directory, an empty database)."""
+        with self.read() as connection:
+            return MigrationContext.configure(connection).get_current_revision() is None
+
     def require_current(self) -> None:
         if not self.is_current():
             raise StorageError(f"database {self.safe_url} is not initialised or is out of date: run `kiemchung init`")
