@@ -209,3 +209,20 @@ def _forecast_band(scale: _TrendScale, first: int, forecast: Sequence[Point]) ->
         f'fill-opacity="0.25"/><polyline points="{median}" fill="none" stroke="{FORECAST_COLOUR}" '
         f'stroke-dasharray="4 3" stroke-width="2"/>{dots}'
     )
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 120, 28
+
+
+def sparkline(values: Sequence[int], title: str) -> str:
+    """A small line of counts (oldest first) for a table row; `data-values` carries the numbers."""
+    top = max([*values, 1])
+    step = SPARK_WIDTH / max(len(values) - 1, 1)
+    spots = " ".join(f"{round(i * step, 1)},{round(SPARK_HEIGHT - 2 - (SPARK_HEIGHT - 4) * v / top, 1)}"
+                     for i, v in enumerate(values))  # fmt: skip
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" role="img" viewBox="0 0 {SPARK_WIDTH} '
+        f'{SPARK_HEIGHT}" width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" data-values="{",".join(map(str, values))}">'
+        f'<title>{escape(title)}</title><polyline points="{spots}" fill="none" stroke="{CURRENT_COLOUR}" '
+        f'stroke-width="1.5"/></svg>'
+    )

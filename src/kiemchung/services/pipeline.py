@@ -1,4 +1,5 @@
-"""The processing stages: normalise → de-duplicate → split → check-worthiness → match → store → alert.
+"""The processing stages: normalise → de-duplicate → split → check-worthiness → match → store → alert
+(repeats, spreading claims, and the bursts of the narratives the stored posts joined).
 
 Items are taken from the inbox in batches. Everything a batch produces — posts, fingerprints, claims,
 suggested matches, alerts — and the inbox entries' new state are written in ONE transaction. A process
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from kiemchung.domain.imports import is_http_url
 from kiemchung.domain.models import content_hash
+from kiemchung.domain.narratives import post_claim
 from kiemchung.domain.ratings import is_debunked
 from kiemchung.domain.sources import Source
 from kiemchung.errors import InputError
@@ -30,6 +32,8 @@ from kiemchung.monitoring.checkworthiness import CheckWorthiness, default_checkw
 from kiemchung.monitoring.copies import CopyIndex
 from kiemchung.monitoring.spread import SpreadWindow
 from kiemchung.services.matching import MatchService, check_text
+from kiemchung.services.narrative_trends import TrendService
+from kiemchung.services.narratives import NarrativeService, PendingClaim
 from kiemchung.settings import Settings
 from kiemchung.store.alerts import AlertStore, NewAlert
 from kiemchung.store.database import Database
@@ -103,8 +107,10 @@ class Processor:
         factchecks: FactCheckStore,
         checkworthiness: CheckWorthiness | None = None,
         spin: SpinTable | None = None,
+        narratives: NarrativeService | None = None,
     ) -> None:
         self.settings = settings
+        self.narratives = narratives or NarrativeService(settings, database, matching=matching)
         self.database = database
         self.matching = matching
         self.factchecks = factchecks
@@ -122,6 +128,7 @@ class Processor:
 
     def load(self) -> None:
         """Rebuild the copy index and the spreading window from what is stored."""
+        self.narratives.forget()
         self.copies = CopyIndex(self.settings.copy_threshold)
         for post_id, data in self.posts.iter_fingerprints():
             self.copies.add(post_id, Fingerprint.from_bytes(data))
@@ -185,6 +192,8 @@ class Processor:
             self._claims(work, report)
         with self._clock("match + alerts"):
             new_alerts = self._match(work, report)
+        with self._clock("narratives"):
+            pending = self._narrative_claims(work)
         with self._clock("store"), self.database.write() as connection:
             for item in work:
                 if item.post is not None:
@@ -196,6 +205,8 @@ class Processor:
                     item.post.id if item.post else item.reason_post,
                     item.reason,
                 )
+            self.narratives.assign(connection, pending)
+            new_alerts += TrendService.burst_alerts(connection, [c.post_id for c in pending if c.post_id])
             report.alerts = AlertStore.add(connection, new_alerts)
         for item in work:
             if item.post is not None:
@@ -298,6 +309,33 @@ class Processor:
             w.sentences = scored
             report.sentences += len(scored)
             w.post = replace(post, claims=[NewClaim(i, s[:5000], score) for i, s, score in scored])
+
+    def _narrative_claims(self, work: Sequence[_Work]) -> list[PendingClaim]:
+        """Each stored post's claim (its check-worthy sentences), embedded, with the fact-check the same-claim
+        decision matched it to; dated by the post's published time (its fetch time when it has none)."""
+        chosen = [
+            (w, claim)
+            for w in work
+            if w.post and (claim := post_claim(w.sentences, self.settings.checkworthy_threshold))
+        ]
+        if not chosen:
+            return []
+        first = min(self.narratives.store.organisations(), default=None)
+        matched = {w.post.id: w.post.matches[0].factcheck_id for w, _ in chosen
+                   if w.post and w.post.matches and w.post.matches[0].decision}  # fmt: skip
+        factchecks = {i: fc.claim for i in set(matched.values()) if (fc := self.factchecks.get(i)) is not None}
+        vectors = self.narratives.embed([claim for _, claim in chosen] + list(factchecks.values()))
+        by_factcheck = dict(zip(factchecks, vectors[len(chosen) :], strict=True))
+        now = datetime.now(UTC)
+        pending = []
+        for (w, claim), vector in zip(chosen, vectors[: len(chosen)], strict=True):
+            assert w.post is not None
+            organisation = w.source.organisation_id or first  # None while the install has no organisation
+            same = matched.get(w.post.id)
+            pending.append(PendingClaim(organisation, claim, w.post.published_at or now, vector, post_id=w.post.id,
+                                        same_claim_factcheck=same, factcheck_claim=factchecks.get(same or ""),
+                                        factcheck_vector=by_factcheck.get(same or "")))  # fmt: skip
+        return pending
 
     def _match(self, work: Sequence[_Work], report: BatchReport) -> list[NewAlert]:
         queries: list[tuple[object, str]] = []
