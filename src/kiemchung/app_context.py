@@ -11,10 +11,14 @@ from kiemchung.services.accounts import AccountService
 from kiemchung.services.alerts import AlertDispatcher
 from kiemchung.services.cards import CardService
 from kiemchung.services.collect import Collector, fetch_policy
+from kiemchung.services.drills import DrillService
 from kiemchung.services.evidence import EvidenceArchiver
 from kiemchung.services.factchecks import ArchiveService
 from kiemchung.services.matching import MatchService
+from kiemchung.services.metrics import HealthCheck
 from kiemchung.services.monitor import Monitor
+from kiemchung.services.narrative_trends import TrendService
+from kiemchung.services.narratives import NarrativeService
 from kiemchung.services.pipeline import Processor
 from kiemchung.services.rate import MatchBudgets
 from kiemchung.services.reports import ReportService
@@ -27,10 +31,12 @@ from kiemchung.store.alerts import AlertStore
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.cases import CaseStore
 from kiemchung.store.database import Database
+from kiemchung.store.drills import DrillStore
 from kiemchung.store.evidence import EvidenceStore
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.inbox import InboxStore
 from kiemchung.store.matches import MatchStore
+from kiemchung.store.operations import OperationsStore
 from kiemchung.store.organisations import OrganisationStore
 from kiemchung.store.posts import PostStore
 from kiemchung.store.reports import ReportStore
@@ -120,7 +126,15 @@ class AppContext:
 
     @cached_property
     def processor(self) -> Processor:
-        return Processor(self.settings, self.database, self.matching, self.factcheck_store)
+        return Processor(self.settings, self.database, self.matching, self.factcheck_store, narratives=self.narratives)
+
+    @cached_property
+    def narratives(self) -> NarrativeService:
+        return NarrativeService(self.settings, self.database, matching=self.matching)
+
+    @cached_property
+    def trends(self) -> TrendService:
+        return TrendService(self.database)
 
     @cached_property
     def dispatcher(self) -> AlertDispatcher:
@@ -146,6 +160,13 @@ class AppContext:
         return CardService(self.settings, self.factcheck_store)
 
     @cached_property
+    def drills(self) -> DrillService:
+        return DrillService(
+            self.database, DrillStore(self.database), self.factcheck_store, self.matching,
+            rating_scale(self.settings.rating_scale),
+        )  # fmt: skip
+
+    @cached_property
     def subscriptions(self) -> SubscriptionService:
         return SubscriptionService(self.database, self.factcheck_store, self.matching, self.fetcher)
 
@@ -155,6 +176,10 @@ class AppContext:
             self.collector, self.processor, self.dispatcher, self.inbox, intake=self.cases.intake,
             subscriptions=self.subscriptions.refresh_due, recalibrate=self.matching.refit_if_reviewed,
         )  # fmt: skip
+
+    @cached_property
+    def health(self) -> HealthCheck:
+        return HealthCheck(self.settings, OperationsStore(self.database))
 
     def close(self) -> None:
         if "evidence_archiver" in self.__dict__:

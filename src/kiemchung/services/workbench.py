@@ -29,6 +29,7 @@ from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
 from kiemchung.domain.records import factcheck_to_record
 from kiemchung.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from kiemchung.services.matching import MatchService
+from kiemchung.services.repeats import attach_repeat, confirmed_repeat_of
 from kiemchung.settings import Settings
 from kiemchung.store.accounts import AccountStore
 from kiemchung.store.audit import AuditStore
@@ -434,6 +435,14 @@ class CaseService:
         """Publish the verdict, or a correction of it: a new numbered version, shown publicly, never silent."""
         actor.require(PUBLISH)
         case = self._owned(actor, case_id)
+        repeated = confirmed_repeat_of(case)
+        if repeated is not None:  # a confirmed repeat joins the fact-check it repeats (services/repeats.py)
+            with self.database.write() as connection:
+                attached = FactCheckStore.attachable(connection, repeated, case.organisation_id)
+                if attached:  # else (another organisation's, a subscription's): published as its own
+                    factcheck, number = attach_repeat(connection, actor, case, version, repeated, self.scale)
+            if attached:
+                return Published(factcheck, number, self.store.get(case_id))
         if case.status not in {"drafted", "published"} or case.rating_label is None:
             raise InputError("only a drafted verdict can be published")
         if case.needs_second_review and case.signed_off_by is None:
@@ -482,12 +491,12 @@ class CaseService:
             id=factcheck_id,
             claim=case.claim,
             rating=self.scale.rating(case.rating_label or ""),
-            url=f"{self.settings.public_url.rstrip('/')}/factchecks/{factcheck_id}",
+            url=f"{self.settings.base_url}/factchecks/{factcheck_id}",
             language=guess_language(case.claim),
             published=(case.published_at or now).date(),
             summary=case.summary or " ".join(s["text"] for s in case.rebuttal)[:5000],
             publisher=publisher,
-            publisher_url=self.settings.public_url,
+            publisher_url=self.settings.base_url,
             appearances=appearances,
             first_appearance=appearances[0] if appearances else None,
             evidence_links=tuple(e.url for e in case.evidence if e.url),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,13 +22,14 @@ from kiemchung.store.schema import alert_deliveries, alerts, factchecks, posts, 
 
 @dataclass(frozen=True)
 class NewAlert:
-    kind: str  # "repeat": a post repeats a fact-checked claim; "spread": a new claim in many sources
+    kind: str  # "repeat": a post repeats a fact-checked claim; "spread": a new claim in many sources; "burst"
     dedupe_key: str
     post_id: str | None
     factcheck_id: str | None
     sentence: str
     score: float
     source_count: int = 1
+    evidence: dict[str, Any] | None = None  # a burst's (domain/narrative_trends.py: BurstEvidence.as_json)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Alert:
     source_count: int
     created_at: datetime
     read_at: datetime | None
+    evidence: dict[str, Any] | None = None
 
     def as_json(self, base_url: str) -> dict[str, Any]:
         base = base_url.rstrip("/")
@@ -63,11 +66,20 @@ class Alert:
                 "claim": self.factcheck_claim,
                 "rating": self.factcheck_rating,
                 "url": self.factcheck_url,
-                "link": f"{base}/factchecks/{self.factcheck_id}",
+                "link": f"{base}/factchecks/{quote(self.factcheck_id, safe='')}",
             }
             if self.factcheck_id
             else None,
+            **_burst_json(self.evidence, base),
         }
+
+
+def _burst_json(evidence: dict[str, Any] | None, base: str) -> dict[str, Any]:
+    """A burst alert's evidence and its narrative's page (nothing for the other kinds)."""
+    if not evidence:
+        return {}
+    narrative = evidence.get("narrative_id")
+    return {"evidence": evidence, "narrative": {"id": narrative, "link": f"{base}/narratives/{narrative}"}}
 
 
 _OWNED = (
@@ -98,7 +110,7 @@ def _from_row(row: Any) -> Alert:
     return Alert(
         row.id, row.kind, row.post_id, row.post_url, row.post_title, row.factcheck_id, row.factcheck_claim,
         row.factcheck_rating, row.factcheck_url, row.sentence, row.score, row.source_count, aware(row.created_at),
-        aware(row.read_at),
+        aware(row.read_at), row.evidence,
     )  # fmt: skip
 
 
@@ -117,7 +129,8 @@ class AlertStore:
         result = connection.execute(
             statement,
             [{"kind": a.kind, "dedupe_key": a.dedupe_key[:300], "post_id": a.post_id, "factcheck_id": a.factcheck_id,
-              "sentence": a.sentence, "score": a.score, "source_count": a.source_count, "created_at": now}
+              "sentence": a.sentence, "score": a.score, "source_count": a.source_count, "created_at": now,
+              "evidence": a.evidence}
              for a in new],
         )  # fmt: skip
         return len(result.all())

@@ -66,10 +66,13 @@ class StoredPost:
         }
 
 
-def _owned_by(organisation_id: int) -> ColumnElement[bool]:
+def post_owned_by(organisation_id: int) -> ColumnElement[bool]:
     """A post belongs to its source's organisation; one of no source, or of an unowned one, to the first."""
     source_owner = select(sources.c.organisation_id).where(sources.c.id == posts.c.source_id).scalar_subquery()
     return owner_of(source_owner) == organisation_id
+
+
+_owned_by = post_owned_by
 
 
 def _from_row(row: Any) -> StoredPost:
@@ -196,6 +199,19 @@ class PostStore:
             for row in rows:
                 yield row.post_id, row.hashes
             last = rows[-1].post_id
+
+    def find(
+        self, organisation_id: int, source_id: int | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[StoredPost], int]:
+        """The organisation's posts (one source's if given), newest first, and how many there are in all."""
+        condition = _owned_by(organisation_id)
+        if source_id is not None:
+            condition = condition & (posts.c.source_id == source_id)
+        query = select(posts).where(condition).order_by(posts.c.fetched_at.desc(), posts.c.id)
+        with self.database.read() as connection:
+            total = connection.execute(select(func.count()).select_from(posts).where(condition)).scalar_one()
+            rows = connection.execute(query.limit(limit).offset(offset)).all()
+        return [_from_row(r) for r in rows], int(total)
 
     def recent(self, limit: int = 50) -> list[StoredPost]:
         with self.database.read() as connection:

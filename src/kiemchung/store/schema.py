@@ -93,6 +93,7 @@ posts = Table(
     Column("copy_similarity", Float),
     Index("ix_posts_canonical_url", "canonical_url"),
     Index("ix_posts_fetched_at", "fetched_at"),
+    Index("ix_posts_copy_of", "copy_of"),  # a narrative's timeline folds copies in (store/narrative_timelines.py)
 )
 
 # Durable hand-over between the fetchers and the processing stages: an item is written here (once per
@@ -135,6 +136,7 @@ alerts = Table(
     Column("source_count", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True)),
+    Column("evidence", JSON),  # a burst alert's evidence (domain/narrative_trends.py: BurstEvidence)
 )
 
 alert_deliveries = Table(
@@ -383,4 +385,107 @@ subscriptions = Table(
     Column("imported", Integer, nullable=False, server_default="0"),
     Column("problems", JSON),  # the last refresh's refused objects, cut fields, dropped links, with reasons
     UniqueConstraint("organisation_id", "url", name="uq_subscriptions_organisation_url"),
+)
+
+# -- training drills (issue 15): items drawn from the organisation's own archive -------------------------
+# A drill and everything in it belong to one organisation; an attempt is one person's training record and is
+# shown to that person and to their organisation's editors and admins, never outside the organisation.
+
+drills = Table(
+    "drills",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("topics", JSON, nullable=False, default=list),
+    Column("size", Integer, nullable=False),
+    Column("status", String(12), nullable=False),  # draft (the editor reviews the items) | ready (can be taken)
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ready_by", Integer, ForeignKey("users.id")),
+    Column("ready_at", DateTime(timezone=True)),
+)
+
+drill_items = Table(
+    "drill_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("drill_id", Integer, ForeignKey("drills.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("origin", String(20), nullable=False),  # claim | appearance | variant | true_claim | evidence
+    Column("variant", String(20)),  # how a variant was made: no_diacritics | social
+    Column("is_signal", Boolean, nullable=False),  # false or misleading: the trainee should not say true
+    Column("rating_label", String(100), nullable=False),  # the published verdict the answer is scored against
+    Column("technique", String(30)),  # the manipulation technique, when the editor names one
+    Column("factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="SET NULL")),
+    Column("factcheck_url", Text),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="SET NULL")),
+    UniqueConstraint("drill_id", "position", name="uq_drill_items_drill_position"),
+)
+
+drill_attempts = Table(
+    "drill_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("drill_id", Integer, ForeignKey("drills.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("organisations.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+drill_answers = Table(
+    "drill_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attempt_id", Integer, ForeignKey("drill_attempts.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("drill_items.id", ondelete="CASCADE"), nullable=False),
+    Column("verdict", String(100), nullable=False),
+    Column("says_signal", Boolean, nullable=False),  # the verdict says false/misleading
+    Column("confidence", Integer, nullable=False),  # 50..100 (%)
+    Column("technique", String(30)),
+    Column("seconds", Float, nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("attempt_id", "item_id", name="uq_drill_answers_attempt_item"),
+)
+
+# Narratives (issue 12): what is said, grouped; owned by one organisation (None: the first, as for posts of
+# unowned sources, so that an install without organisations yet groups its posts too). A post is in at most
+# one narrative (unique post_id); a fact-check at most once per organisation. `vector` is the member's unit
+# vector (float16 bytes) so that centroids are rebuilt and re-clustering runs without the embedder.
+narratives = Table(
+    "narratives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),  # None: the first one (organisations.py)
+    Column("label", Text, nullable=False),
+    Column("label_locked", Boolean, nullable=False, default=False),
+    Column("risk_level", String(20), nullable=False, default="unset"),
+    Column("pinned_factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="SET NULL")),
+    Column("editor_touched", Boolean, nullable=False, default=False),  # renamed, merged, split or pinned
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("first_seen", DateTime(timezone=True)),
+    Column("last_seen", DateTime(timezone=True)),
+    Index("ix_narratives_organisation_id", "organisation_id"),
+    sqlite_autoincrement=True,  # a merged narrative's number is never given to another one
+)
+
+narrative_members = Table(
+    "narrative_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("narrative_id", Integer, ForeignKey("narratives.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),  # None: the first one (organisations.py)
+    Column("post_id", String(255), ForeignKey("posts.id", ondelete="CASCADE")),
+    Column("factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="CASCADE")),
+    Column("sentence", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+    Column("assigned_by", String(10), nullable=False, default="auto"),  # auto | editor
+    Column("vector", LargeBinary),
+    UniqueConstraint("post_id", name="uq_narrative_members_post_id"),
+    UniqueConstraint("organisation_id", "factcheck_id", name="uq_narrative_members_organisation_factcheck"),
+    Index("ix_narrative_members_narrative_id", "narrative_id"),
 )

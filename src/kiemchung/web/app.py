@@ -32,6 +32,12 @@ from kiemchung.errors import (
 from kiemchung.settings import Settings
 from kiemchung.text import strip_controls
 from kiemchung.web import account_pages, api, api_work, pages, report_pages, work_pages
+from kiemchung.web import api_drills as drill_api
+from kiemchung.web import drill_pages as drill_routes
+from kiemchung.web import exports as export_routes
+from kiemchung.web import narratives as narrative_routes
+from kiemchung.web import operations as operations_routes
+from kiemchung.web import trends as trend_routes
 from kiemchung.web.caching import apply_cache_policy
 from kiemchung.web.limits import install_body_limits
 
@@ -138,15 +144,10 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             swagger_favicon_url="/assets/swagger/favicon-32x32.png",
         )
 
-    @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
-        context.database.require_current()
-        return {"status": "ok", "version": __version__}
-
     @app.exception_handler(KiemchungError)
     async def on_error(request: Request, exc: KiemchungError) -> Response:
         status = _status_for(exc)
-        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics"):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             response: Response = JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
         else:
@@ -186,8 +187,16 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
 
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(api_work.router, prefix="/api/v1")
+    app.include_router(export_routes.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(work_pages.router)
     app.include_router(account_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(drill_routes.router)
+    app.include_router(drill_api.router, prefix="/api/v1")
+    app.include_router(operations_routes.router)  # /healthz, /metrics
+    app.include_router(narrative_routes.api, prefix="/api/v1")
+    app.include_router(narrative_routes.pages)
+    app.include_router(trend_routes.api, prefix="/api/v1")
+    app.include_router(trend_routes.pages)
     return app

@@ -209,3 +209,156 @@ REPORT_STRINGS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 _add_strings(REPORT_STRINGS)
+
+NEWSROOM_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {"download_csv": "Tải về CSV"},
+    "en": {"download_csv": "Download CSV"},
+}
+_add_strings(NEWSROOM_STRINGS)
+
+DRILL_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "drills": "Bài luyện tập", "drill": "Bài luyện tập", "drill_new": "Soạn bài luyện tập mới",
+        "drill_title": "Tên bài", "drill_size": "Số câu (10–100)", "drill_language": "Ngôn ngữ",
+        "drill_topics": "Từ khóa chủ đề (cách nhau bằng dấu phẩy, để trống: mọi chủ đề)",
+        "drill_assemble": "Soạn từ kho kiểm chứng", "drill_status_draft": "Bản nháp (chờ duyệt)",
+        "drill_status_ready": "Sẵn sàng", "drill_items": "Câu hỏi", "drill_none": "Chưa có bài luyện tập nào.",
+        "drill_review_help": "Đọc từng câu trước khi dùng: xóa câu không phù hợp, ghi thủ đoạn nếu có. "
+                             "Bài cần ít nhất 40 % câu đúng sự thật.",
+        "drill_truth": "Sự thật", "drill_is_false": "Sai / gây hiểu lầm", "drill_is_true": "Đúng",
+        "drill_origin": "Nguồn câu", "drill_technique": "Thủ đoạn", "drill_technique_none": "(không rõ / không có)",
+        "drill_set_technique": "Lưu thủ đoạn", "drill_remove_item": "Xóa câu", "drill_mark_ready": "Duyệt: sẵn sàng",
+        "drill_start": "Bắt đầu làm bài", "drill_continue": "Làm tiếp", "drill_results": "Kết quả",
+        "drill_item_of": "Câu {n}/{total}", "drill_verdict": "Bạn đánh giá nhận định này thế nào?",
+        "drill_confidence": "Bạn chắc chắn đến đâu?", "drill_technique_q": "Thủ đoạn (nếu nhận ra)",
+        "drill_answer": "Trả lời", "drill_right": "Đúng rồi.", "drill_wrong": "Chưa đúng.",
+        "drill_published": "Kết luận đã công bố", "drill_your_answer": "Bạn trả lời",
+        "drill_read_factcheck": "Đọc bài kiểm chứng", "drill_evidence_case": "Câu này lấy từ bằng chứng của vụ việc",
+        "drill_next": "Câu tiếp theo", "drill_finished": "Bạn đã làm xong bài.", "drill_see_results": "Xem kết quả",
+        "drill_my_results": "Kết quả của bạn", "drill_cohort": "Kết quả của cả đơn vị",
+        "drill_trainee": "Người làm", "drill_when": "Lúc", "drill_answered": "Số câu",
+        "drill_accuracy": "Tỷ lệ đúng", "drill_d_prime": "Khả năng phân biệt d′", "drill_criterion": "Xu hướng c",
+        "drill_brier": "Brier (0 tốt nhất)", "drill_kappa": "κ so với kết luận", "drill_technique_accuracy":
+        "Nhận ra thủ đoạn", "drill_median_seconds": "Trung vị giây/câu", "drill_mean": "Trung bình",
+        "drill_no_results": "Chưa có lượt làm bài nào hoàn thành.",
+        "drill_scores_help": "d′ đo khả năng phân biệt tin đúng với tin sai (0: đoán mò; càng cao càng tốt). "
+                             "c đo xu hướng: âm là hay cho rằng mọi thứ đều sai (đa nghi), dương là hay tin. "
+                             "Một bài 40 câu chỉ ước lượng d′ của một người với sai số khoảng ±0,9 (95 %); "
+                             "trung bình của cả nhóm chính xác hơn nhiều.",
+        "drill_privacy": "Kết quả là hồ sơ luyện tập: chỉ bạn và biên tập viên, quản trị viên của đơn vị bạn "
+                         "xem được, không bao giờ hiển thị ra ngoài đơn vị.",
+        "drill_origin_claim": "nhận định đã kiểm chứng", "drill_origin_appearance": "bài đăng thật",
+        "drill_origin_variant": "biến thể", "drill_origin_true_claim": "nhận định đúng",
+        "drill_origin_evidence": "câu trong bằng chứng",
+        "drill_csv": "Tải kết quả (CSV)",
+        "drill_assembled": "Đã soạn bản nháp: {kept}/{generated} biến thể của nhận định sai vẫn được máy nhận ra là "
+                           "cùng nhận định (số còn lại bị bỏ); {dropped} câu đúng bị bỏ vì trùng một nhận định sai.",
+    },
+    "en": {
+        "drills": "Drills", "drill": "Drill", "drill_new": "Assemble a new drill",
+        "drill_title": "Title", "drill_size": "Items (10–100)", "drill_language": "Language",
+        "drill_topics": "Topic keywords (comma-separated; empty: every topic)",
+        "drill_assemble": "Assemble from the archive", "drill_status_draft": "Draft (to review)",
+        "drill_status_ready": "Ready", "drill_items": "Items", "drill_none": "No drills yet.",
+        "drill_review_help": "Read every item before use: remove the unsuitable ones, name the technique where "
+                             "there is one. A drill needs at least 40 % true items.",
+        "drill_truth": "Truth", "drill_is_false": "False / misleading", "drill_is_true": "True",
+        "drill_origin": "Origin", "drill_technique": "Technique", "drill_technique_none": "(unknown / none)",
+        "drill_set_technique": "Save technique", "drill_remove_item": "Remove item",
+        "drill_mark_ready": "Reviewed: mark ready",
+        "drill_start": "Start the drill", "drill_continue": "Continue", "drill_results": "Results",
+        "drill_item_of": "Item {n} of {total}", "drill_verdict": "How do you rate this claim?",
+        "drill_confidence": "How sure are you?", "drill_technique_q": "Technique (if you spot one)",
+        "drill_answer": "Answer", "drill_right": "Right.", "drill_wrong": "Not right.",
+        "drill_published": "Published verdict", "drill_your_answer": "Your answer",
+        "drill_read_factcheck": "Read the fact-check", "drill_evidence_case": "This sentence comes from the evidence of case",
+        "drill_next": "Next item", "drill_finished": "You have finished the drill.", "drill_see_results": "See results",
+        "drill_my_results": "Your results", "drill_cohort": "Your organisation's results",
+        "drill_trainee": "Trainee", "drill_when": "When", "drill_answered": "Answered",
+        "drill_accuracy": "Accuracy", "drill_d_prime": "Discrimination d′", "drill_criterion": "Lean c",
+        "drill_brier": "Brier (0 is best)", "drill_kappa": "κ with the verdicts", "drill_technique_accuracy":
+        "Techniques spotted", "drill_median_seconds": "Median s per item", "drill_mean": "Mean",
+        "drill_no_results": "No finished attempt yet.",
+        "drill_scores_help": "d′ measures telling true from false (0: guessing; higher is better). c measures the "
+                             "lean: negative calls everything false (sceptical), positive believes too much. A "
+                             "40-item drill measures one person's d′ to about ±0.9 (95 %); a group's mean is far more "
+                             "precise.",
+        "drill_privacy": "Results are training records: only you and your organisation's editors and admins see "
+                         "them, never anyone outside the organisation.",
+        "drill_origin_claim": "fact-checked claim", "drill_origin_appearance": "real post",
+        "drill_origin_variant": "variant", "drill_origin_true_claim": "true claim",
+        "drill_origin_evidence": "evidence sentence",
+        "drill_csv": "Download the results (CSV)",
+        "drill_assembled": "Draft assembled: {kept} of {generated} variants of false claims are still matched to "
+                           "their claim (the rest were dropped); {dropped} true items were dropped for matching a false claim.",
+    },
+}  # fmt: skip
+_add_strings(DRILL_STRINGS)
+
+NARRATIVE_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "narratives": "Câu chuyện", "narratives_help": "Cùng một luận điệu dù viết khác nhau, và những luận điệu gần nhau của một câu chuyện.",
+        "narrative_export": "Tải về (JSON Lines)", "narrative_label": "Tên", "narrative_factchecks": "Bài kiểm chứng",
+        "narrative_risk": "Mức rủi ro", "narrative_first_seen": "Thấy lần đầu", "narrative_last_seen": "Thấy lần cuối",
+        "narrative_pinned": "Bài kiểm chứng đã ghim", "no_narratives": "Chưa có câu chuyện nào.",
+        "narrative_variants": "Biến thể", "narrative_languages": "Ngôn ngữ", "narrative_fingerprint": "Dấu vân tay (JSON)",
+        "narrative_members": "Bài đăng và luận điệu", "narrative_published": "Đăng lúc", "narrative_member": "Luận điệu",
+        "narrative_assigned_by": "Xếp bởi", "narrative_post": "Bài đăng", "narrative_new_label": "Tên câu chuyện mới",
+        "narrative_split": "Tách các bài đã chọn", "narrative_edit": "Biên tập", "narrative_rename": "Đổi tên",
+        "narrative_merge_from": "Gộp câu chuyện số … vào câu chuyện này", "narrative_merge": "Gộp",
+        "narrative_pin_help": "Mã bài kiểm chứng (để trống: bỏ ghim)", "narrative_pin": "Ghim",
+        "narrative_set_risk": "Đặt mức rủi ro", "narrative_verdict": "Câu chuyện đã kiểm chứng",
+        "risk_unset": "Chưa đặt", "risk_low": "Thấp", "risk_medium": "Vừa", "risk_high": "Cao",
+        "assigned_auto": "Tự động", "assigned_editor": "Biên tập viên",
+    },
+    "en": {
+        "narratives": "Narratives", "narratives_help": "The same claim however worded, and closely related claims of one story.",
+        "narrative_export": "Download (JSON Lines)", "narrative_label": "Label", "narrative_factchecks": "Fact-checks",
+        "narrative_risk": "Risk level", "narrative_first_seen": "First seen", "narrative_last_seen": "Last seen",
+        "narrative_pinned": "Pinned fact-check", "no_narratives": "No narratives yet.",
+        "narrative_variants": "Variants", "narrative_languages": "Languages", "narrative_fingerprint": "Fingerprint (JSON)",
+        "narrative_members": "Posts and claims", "narrative_published": "Published", "narrative_member": "Claim",
+        "narrative_assigned_by": "Assigned by", "narrative_post": "Post", "narrative_new_label": "Label of the new narrative",
+        "narrative_split": "Split the chosen posts off", "narrative_edit": "Edit", "narrative_rename": "Rename",
+        "narrative_merge_from": "Merge narrative number … into this one", "narrative_merge": "Merge",
+        "narrative_pin_help": "Fact-check id (empty: unpin)", "narrative_pin": "Pin",
+        "narrative_set_risk": "Set risk level", "narrative_verdict": "Checked narrative",
+        "risk_unset": "Not set", "risk_low": "Low", "risk_medium": "Medium", "risk_high": "High",
+        "assigned_auto": "Automatic", "assigned_editor": "Editor",
+    },
+}  # fmt: skip
+_add_strings(NARRATIVE_STRINGS)
+
+TREND_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "trends": "Xu hướng", "trends_help": "Những câu chuyện nhiều bài nhất lúc này, rồi những câu chuyện dễ tiếp tục tăng nhất.",
+        "trend_window": "Khoảng thời gian", "trend_window_24h": "24 giờ", "trend_window_7d": "7 ngày", "trend_window_30d": "30 ngày",
+        "trend_verdict": "Kết luận", "trend_topic": "Chủ đề", "trend_all": "Tất cả", "trend_filter": "Lọc",
+        "trend_posts_window": "Bài trong khoảng", "trend_sparkline": "Diễn biến", "trend_state": "Tình trạng",
+        "trend_bursting": "Đang bùng phát", "trend_last_burst": "Bùng phát gần nhất", "trend_quiet": "Bình thường",
+        "trend_forecast": "Dự báo", "trend_next_24h": "24 giờ tới", "trend_next_7d": "7 ngày tới",
+        "trend_growing": "Khả năng còn tăng", "trend_interval": "khoảng tin cậy 80 %",
+        "trend_forecast_band": "Dự báo (80 %)", "trend_chart_day": "Số bài và số nguồn mỗi ngày, và dự báo 7 ngày",
+        "trend_chart_hour": "Số bài và số nguồn mỗi giờ (72 giờ qua), và dự báo 24 giờ",
+        "trend_csv": "Số liệu (CSV)", "trend_bursts": "Các đợt bùng phát", "trend_none": "Không có câu chuyện nào có bài trong khoảng này.",
+        "trend_burst_posts": "bài", "trend_by_day": "Theo ngày", "trend_by_hour": "Theo giờ",
+        "trend_sources": "Nguồn khác nhau", "trend_sources_count": "nguồn",
+        "burst_alert_counts": "{hour} bài trong giờ bắt đầu đợt bùng phát, bình thường {rate} bài mỗi giờ, {sources} nguồn",
+    },
+    "en": {
+        "trends": "Trends", "trends_help": "The narratives with the most posts now, then those likeliest to keep growing.",
+        "trend_window": "Time window", "trend_window_24h": "24 hours", "trend_window_7d": "7 days", "trend_window_30d": "30 days",
+        "trend_verdict": "Verdict", "trend_topic": "Topic", "trend_all": "All", "trend_filter": "Filter",
+        "trend_posts_window": "Posts in window", "trend_sparkline": "Over time", "trend_state": "State",
+        "trend_bursting": "Bursting", "trend_last_burst": "Last burst", "trend_quiet": "Quiet",
+        "trend_forecast": "Forecast", "trend_next_24h": "Next 24 hours", "trend_next_7d": "Next 7 days",
+        "trend_growing": "Chance it keeps growing", "trend_interval": "80 % interval",
+        "trend_forecast_band": "Forecast (80 %)", "trend_chart_day": "Posts and sources per day, and the 7-day forecast",
+        "trend_chart_hour": "Posts and sources per hour (the last 72 hours), and the 24-hour forecast",
+        "trend_csv": "The numbers (CSV)", "trend_bursts": "Bursts", "trend_none": "No narrative has posts in this window.",
+        "trend_burst_posts": "posts", "trend_by_day": "By day", "trend_by_hour": "By hour",
+        "trend_sources": "Distinct sources", "trend_sources_count": "sources",
+        "burst_alert_counts": "{hour} posts in the hour the burst began, usually {rate} an hour, {sources} sources",
+    },
+}  # fmt: skip
+_add_strings(TREND_STRINGS)

@@ -140,6 +140,7 @@ def queue(request: Request, actor: Reader, context: ContextDep) -> Response:
     return render(request, "queue.html", cases=cases, total=total, f=filters, statuses=STATUSES,
                   sources=context.sources.of_organisation(actor.organisation_id), topics=context.cases.topics(actor),
                   pending_matches=pending,
+                  narrative_verdicts=context.narratives.case_verdicts(actor, [c.id for c in cases]),
                   message=p.get("msg"))  # fmt: skip
 
 
@@ -240,7 +241,7 @@ def sign_off(request: Request, case_id: int, actor: Publisher, context: ContextD
 def publish(request: Request, case_id: int, actor: Publisher, context: ContextDep, form: FormDep) -> Response:
     published = context.cases.publish(actor, case_id, _int(form.get("version"), "version"),
                                       str(form.get("note") or "") or None)  # fmt: skip
-    return _back(f"/factchecks/{published.factcheck.id}")
+    return _back(f"/factchecks/{quote(published.factcheck.id, safe='')}")
 
 
 # -- monitoring views ---------------------------------------------------------------------------------------
@@ -311,7 +312,7 @@ def admin(request: Request, actor: Admin, context: ContextDep) -> Response:
 @router.post("/admin/invites", response_class=HTMLResponse)
 def invite(request: Request, actor: Admin, context: ContextDep, form: FormDep) -> Response:
     _, secret = context.accounts.invite(actor, str(form.get("email") or ""), str(form.get("role") or ""))
-    link = f"{context.settings.public_url.rstrip('/')}/invite/{secret}"
+    link = f"{context.settings.base_url}/invite/{secret}"
     t = translator(language_of(request))
     return _admin_page(request, actor, context, secret=link, secret_label=t["invite_link"])
 
@@ -331,7 +332,7 @@ def set_role(request: Request, user_id: int, actor: Admin, context: ContextDep, 
 @router.post("/admin/users/{user_id}/reset", response_class=HTMLResponse)
 def issue_reset(request: Request, user_id: int, actor: Admin, context: ContextDep) -> Response:
     _, secret = context.accounts.issue_reset(actor, user_id)
-    link = f"{context.settings.public_url.rstrip('/')}/reset/{secret}"
+    link = f"{context.settings.base_url}/reset/{secret}"
     t = translator(language_of(request))
     return _admin_page(request, actor, context, secret=link, secret_label=t["reset_link"])
 
