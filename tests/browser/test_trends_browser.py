@@ -4,22 +4,15 @@ the pipeline (a quiet start, then a burst two hours ago), read by a fact-checker
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from kiemchung.app_context import AppContext
-from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
-from kiemchung.settings import load_settings
-from kiemchung.web.app import create_app
-from tests.browser.test_drills_browser import PHONE, _fits
-from tests.browser.test_workbench_browser import ARGS, _chromium, _shot
+from kiemchung.demo import DEMO_ORGANISATION
+from tests.browser.harness import PHONE, demo_context, fits, free_port, launched_browser, serving, shot, sign_in
 from tests.integration.test_narrative_trends import _import, _line, _rows
 
 pytestmark = pytest.mark.browser
@@ -28,47 +21,26 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, AppContext, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     directory: Path = tmp_path_factory.mktemp("trends")
-    settings = load_settings(environ={}, data_dir=directory / "data", embedder="hashing",
-                             public_url=f"http://127.0.0.1:{port}", background_embedding=False)  # fmt: skip
-    context = AppContext(settings)
-    context.database.migrate()
-    set_up_demo(context)
+    context = demo_context(directory / "data", port)
+    settings = context.settings
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     _import(settings, settings.resolved_database_url, directory, _rows(start=now - timedelta(hours=2)), "p.jsonl")
     desk = context.organisations.by_name(DEMO_ORGANISATION)
     assert desk is not None
     number = int(_line(list(context.narratives.export(desk.id)), "chanh-b0")["id"])
-    config = uvicorn.Config(create_app(settings, context), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started
-    yield f"http://127.0.0.1:{port}", context, number
-    running.should_exit = True
-    thread.join(10)
+    with serving(context, port) as base:
+        yield base, context, number
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=_chromium(), args=ARGS)
-        yield launched
-        launched.close()
+    yield from launched_browser(playwright_api)
 
 
 def _sign_in(page: object, base: str) -> None:
-    page.goto(f"{base}/login?next=/trends")  # type: ignore[attr-defined]
-    page.fill("#email", "factchecker@demo.kiemchung")  # type: ignore[attr-defined]
-    page.fill("#password", DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.click("form[action='/login'] button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{base}/trends")  # type: ignore[attr-defined]
+    sign_in(page, base, "factchecker@demo.kiemchung", "/trends")
 
 
 def _read(page: object, base: str, number: int, width: int, name: str) -> None:
@@ -76,8 +48,8 @@ def _read(page: object, base: str, number: int, width: int, name: str) -> None:
     first = page.locator("ol.trend-list > li").first  # type: ignore[attr-defined]
     assert first.get_attribute("data-narrative") == str(number)
     assert first.locator("svg.sparkline").count() == 1 and first.locator(".bursting").count() == 1
-    _fits(page, width)
-    _shot(page, f"trends-01-{name}")
+    fits(page, width)
+    shot(page, f"trends-01-{name}")
     with page.expect_navigation():  # type: ignore[attr-defined]
         first.locator("h2 a").click()
     assert page.url.endswith(f"/narratives/{number}")  # type: ignore[attr-defined]
@@ -85,8 +57,8 @@ def _read(page: object, base: str, number: int, width: int, name: str) -> None:
     assert charts.count() == 2 and page.locator("#trend polygon.band").count() == 2  # type: ignore[attr-defined]
     box = charts.first.bounding_box()
     assert box is not None and box["width"] <= width
-    _fits(page, width)
-    _shot(page, f"trends-02-{name}-narrative")
+    fits(page, width)
+    shot(page, f"trends-02-{name}-narrative")
 
 
 def test_the_dashboard_and_a_narrative_at_desktop_and_phone_width_and_printed(
@@ -108,5 +80,5 @@ def test_the_dashboard_and_a_narrative_at_desktop_and_phone_width_and_printed(
     desktop.goto(f"{base}/trends?window=7d")
     assert desktop.locator("header.site nav").is_hidden() and desktop.locator("form.trend-filters").is_hidden()
     assert desktop.locator("ol.trend-list > li").first.is_visible()
-    _shot(desktop, "trends-03-print")
+    shot(desktop, "trends-03-print")
     assert errors == []

@@ -6,72 +6,31 @@ test-artifacts/browser/."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from kiemchung.app_context import AppContext
-from kiemchung.demo import DEMO_PASSWORD, set_up_demo
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT
-from kiemchung.settings import load_settings
-from kiemchung.web.app import create_app
+from tests.browser.harness import demo_context, free_port, launched_browser, serving, shot, sign_in
 from tests.integration.test_workbench import validate_claimreview
 from tests.servers import Route, Site, article_page, serve_site
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("KIEMCHUNG_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-def _chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI (scripts/install-system-deps.sh installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, AppContext]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = load_settings(environ={}, data_dir=tmp_path_factory.mktemp("browser") / "data", embedder="hashing",
-                             public_url=f"http://127.0.0.1:{port}", background_embedding=False,
-                             fetch_allow_networks="127.0.0.0/8")  # fmt: skip
-    context = AppContext(settings)
-    context.database.migrate()
-    set_up_demo(context)
-    config = uvicorn.Config(create_app(settings, context), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started
-    yield f"http://127.0.0.1:{port}", context
-    running.should_exit = True
-    thread.join(10)
+    port = free_port()
+    context = demo_context(tmp_path_factory.mktemp("browser") / "data", port, fetch_allow_networks="127.0.0.0/8")
+    with serving(context, port) as base:
+        yield base, context
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=_chromium(), args=ARGS)
-        yield launched
-        launched.close()
+    yield from launched_browser(playwright_api)
 
 
 @pytest.fixture
@@ -85,17 +44,8 @@ def evidence_site() -> Iterator[Site]:
         yield site
 
 
-def _shot(page: object, name: str) -> None:
-    ARTIFACTS.joinpath("browser").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "browser" / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-
-
 def _sign_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/login")  # type: ignore[attr-defined]
-    page.fill("#email", email)  # type: ignore[attr-defined]
-    page.fill("#password", DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.click("form[action='/login'] button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{base}/queue")  # type: ignore[attr-defined]
+    sign_in(page, base, email, "/queue")
 
 
 def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
@@ -108,7 +58,7 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
 
     _sign_in(page, base, "factchecker@demo.kiemchung")
     assert page.locator("#queue tbody tr").count() >= 1
-    _shot(page, "01-queue")
+    shot(page, "01-queue")
 
     # Triage from the keyboard: select the first row (j) and confirm its suggested match (c).
     first = page.locator("#queue tbody tr").first
@@ -141,7 +91,7 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     page.click("#verdict-form button[type=submit]")
     page.wait_for_selector("ol.rebuttal li")
     assert context.case_store.get(case_id).status == "drafted"
-    _shot(page, "02-case-drafted")
+    shot(page, "02-case-drafted")
     assert page.locator("form[action$='/publish']").count() == 0  # a fact-checker cannot publish
     page.click("form[action='/logout'] button")
 
@@ -155,7 +105,7 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     repeated = context.matching.matches.get(match_id).factcheck_id
     page.click("form[action$='/publish'] button")
     page.wait_for_url(f"{base}/factchecks/{repeated}")
-    _shot(page, "03-published")
+    shot(page, "03-published")
 
     # The public page, signed out: valid ClaimReview JSON-LD, listed in the feed and the API; no kc- twin.
     public = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
@@ -165,7 +115,7 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     # so its ClaimReview has no author; every other required field is checked
     assert "author" not in data
     validate_claimreview({**data, "author": {"@type": "Organization", "name": "(archive record)"}})
-    _shot(public, "04-public-page-mobile")
+    shot(public, "04-public-page-mobile")
     assert repeated in public.goto(f"{base}/feed.xml").text()
     api = json.loads(public.goto(f"{base}/api/v1/factchecks/{repeated}").text())
     assert VIETNAMESE_DEFAULT.same_verdict(api["rating"]["label"], "Sai")
@@ -187,7 +137,7 @@ def test_the_signed_in_pages_fit_a_375_px_phone(server: tuple[str, AppContext], 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width} px wide on a 375-px screen"
     page.goto(f"{base}/queue")
-    _shot(page, "05-queue-phone")
+    shot(page, "05-queue-phone")
     buttons = page.locator("main button:visible")
     assert buttons.count() > 0
     for index in range(buttons.count()):
