@@ -11,8 +11,6 @@ answers themselves and the time taken per item."""
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +22,7 @@ from kiemchung.domain.drill_assembly import Candidate
 from kiemchung.domain.drills import TECHNIQUES, DrillScore, ScoredAnswer, mean_of, score_answers
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
+from kiemchung.domain.spreadsheets import csv_document
 from kiemchung.errors import ConflictError, InputError, NotFoundError
 from kiemchung.services.matching import MatchService
 from kiemchung.store.audit import AuditStore
@@ -363,14 +362,8 @@ class DrillService:
         return Cohort(drill, [_scored_attempt(drill, a) for a in attempts])
 
     def cohort_csv(self, actor: Actor, drill_id: int) -> str:
-        cohort = self.cohort(actor, drill_id)
-        out = io.StringIO()
-        out.write("\ufeff")  # a byte order mark: without it Excel misreads Vietnamese names
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for row in cohort.rows:
-            writer.writerow(_csv_row(row))
-        return out.getvalue()
+        """The cohort's scores as a spreadsheet (domain/spreadsheets.py: BOM, formula-safe cells)."""
+        return csv_document(CSV_COLUMNS, (_csv_row(row) for row in self.cohort(actor, drill_id).rows))
 
 
 CSV_COLUMNS = (
@@ -379,18 +372,15 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _csv_row(row: AttemptScore) -> list[object]:
+def _csv_row(row: AttemptScore) -> dict[str, object]:
     s = row.score
-    finished = row.attempt.finished_at.isoformat() if row.attempt.finished_at else ""
-    numbers = [s.accuracy, s.d_prime, s.criterion, s.brier, s.kappa, s.technique_accuracy, s.median_seconds]
-    return [_csv_safe(row.attempt.trainee), finished, s.answered,
-            *("" if v is None else round(v, 4) for v in numbers),
-            s.counts.hits, s.counts.misses, s.counts.false_alarms, s.counts.correct_rejections]  # fmt: skip
-
-
-def _csv_safe(text: str) -> str:
-    """A name a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    numbers = {"accuracy": s.accuracy, "d_prime": s.d_prime, "criterion": s.criterion, "brier": s.brier,
+               "kappa": s.kappa, "technique_accuracy": s.technique_accuracy,
+               "median_seconds": s.median_seconds}  # fmt: skip
+    return {"trainee": row.attempt.trainee, "finished_at": row.attempt.finished_at, "answered": s.answered,
+            **{name: None if v is None else round(v, 4) for name, v in numbers.items()},
+            "hits": s.counts.hits, "misses": s.counts.misses, "false_alarms": s.counts.false_alarms,
+            "correct_rejections": s.counts.correct_rejections}  # fmt: skip
 
 
 def _scored_attempt(drill: Drill, attempt: Attempt) -> AttemptScore:
