@@ -158,3 +158,19 @@ def test_the_desk_sees_its_narratives_editors_change_them_other_organisations_do
     assert other.post(f"/api/v1/narratives/{number}/merge", json={"source": number}).status_code in (404, 422)
     assert other.get("/api/v1/narratives.jsonl").text == ""
     assert editor.get(f"/api/v1/narratives/{number}").json()["label"] == "Nước chanh chữa ung thư"
+
+
+def test_a_partner_reading_a_shared_case_sees_none_of_the_owners_narratives(app_context: AppContext) -> None:
+    set_up_demo(app_context)
+    app_context.cases.intake()
+    app_context.accounts.create_user("Báo Đối Tác", "viewer@doitac.example", "Đối tác", "viewer", DEMO_PASSWORD)
+    editor = _client(app_context, "editor@demo.kiemchung")
+    partner = _client(app_context, "viewer@doitac.example")
+    queue = editor.get("/api/v1/cases").json()["items"]
+    for case in queue:
+        assert editor.post(f"/api/v1/cases/{case['id']}/shares", json={"organisation": "Báo Đối Tác"}).status_code in (
+            200, 201)  # fmt: skip
+    assert 'class="tag narrative-verdict"' in editor.get("/queue").text
+    page = partner.get("/queue").text
+    assert all(f'data-case="{case["id"]}"' in page for case in queue)  # the shared cases are listed ...
+    assert 'class="tag narrative-verdict"' not in page  # ... without the owner's narratives and their verdicts

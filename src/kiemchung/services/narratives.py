@@ -307,7 +307,7 @@ class NarrativeService:
         """case id → the verdict the narrative of one of its posts carries (pinned, else linked): the queue
         shows it beside the case (the cases are the ones the actor may read)."""
         actor.require(READ)
-        return self.store.verdicts_of_cases(case_ids)
+        return self.store.verdicts_of_cases(case_ids, actor.organisation_id)
 
     # -- editors' actions (one transaction each, audited) -----------------------------------------------
 

@@ -189,9 +189,10 @@ class NarrativeStore:
             )
         ).scalar()
 
-    def verdicts_of_cases(self, case_ids: Sequence[int]) -> dict[int, CarriedVerdict]:
-        """case id → the verdict a narrative of one of its posts carries (pinned, else the first linked)."""
-        carried = self.verdicts_of_posts_by_case(case_ids)
+    def verdicts_of_cases(self, case_ids: Sequence[int], organisation_id: int) -> dict[int, CarriedVerdict]:
+        """case id → the verdict a narrative of one of its posts carries (pinned, else the first linked); only
+        the organisation's own narratives (a partner reading a shared case sees none of the owner's)."""
+        carried = self.verdicts_of_posts_by_case(case_ids, organisation_id)
         wanted = {factcheck_id for _, factcheck_id in carried.values()}
         if not wanted:
             return {}
@@ -201,7 +202,7 @@ class NarrativeStore:
         return {case_id: CarriedVerdict(narrative_id, factcheck_id, ratings.get(factcheck_id, ""))
                 for case_id, (narrative_id, factcheck_id) in carried.items()}  # fmt: skip
 
-    def verdicts_of_posts_by_case(self, case_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    def verdicts_of_posts_by_case(self, case_ids: Sequence[int], organisation_id: int) -> dict[int, tuple[int, str]]:
         if not case_ids:
             return {}
         linked = (
@@ -215,7 +216,7 @@ class NarrativeStore:
             .join(narrative_members, narrative_members.c.post_id == case_items.c.post_id)
             .join(narratives, narratives.c.id == narrative_members.c.narrative_id)
             .outerjoin(linked, linked.c.narrative_id == narratives.c.id)
-            .where(case_items.c.case_id.in_(list(case_ids)))
+            .where(case_items.c.case_id.in_(list(case_ids)), owner_of(narratives.c.organisation_id) == organisation_id)
             .order_by(case_items.c.case_id, case_items.c.id)
         )
         found: dict[int, tuple[int, str]] = {}
