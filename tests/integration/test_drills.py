@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -292,3 +293,31 @@ def test_only_the_organisations_own_posts_become_drill_items(world: World) -> No
     assert drawn == {factcheck_id: [APPEARANCE]}  # not the rival's post, not the fixture's post-less query
     assert context.drills.store.appearances([factcheck_id], world.other_editor.organisation_id) == {
         factcheck_id: [rival_text]}  # fmt: skip
+
+
+def test_two_last_answers_sent_at_once_finish_the_attempt_and_a_double_submit_is_a_conflict(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second-to-last answer is stored by another request while this one still holds the attempt as it
+    was before: the attempt still ends with its last answer (answers are counted where they are written)."""
+    from kiemchung.store.drills import Answer as StoredAnswer
+
+    drills = world.context.drills
+    drill = drills.mark_ready(
+        world.editor, drills.assemble(world.editor, DrillOptions("Đua", size=10, seed=6)).drill.id
+    )
+    drills.start(world.trainee, drill.id)
+    for item in drill.items[:8]:
+        drills.answer(world.trainee, drill.id, AnswerInput(item.id, "Sai", 80, None, None))
+    stale = drills.open_attempt(world.trainee, drill.id)
+    assert stale is not None and len(stale.answers) == 8
+    other = StoredAnswer(drill.items[8].id, "Sai", True, 80, None, 3.0)
+    with world.context.database.write() as connection:  # the concurrent request's answer
+        drills.store.add_answer(connection, stale.id, other, datetime.now(UTC))
+    with world.context.database.write() as connection, pytest.raises(ConflictError):  # its double submit
+        drills.store.add_answer(connection, stale.id, other, datetime.now(UTC))
+    monkeypatch.setattr(drills, "open_attempt", lambda actor, drill_id: stale)
+    feedback = drills.answer(world.trainee, drill.id, AnswerInput(drill.items[9].id, "Sai", 80, None, None))
+    assert feedback.finished
+    monkeypatch.undo()
+    assert drills.open_attempt(world.trainee, drill.id) is None  # finished: no attempt left open

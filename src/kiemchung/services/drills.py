@@ -310,15 +310,15 @@ class DrillService:
         if any(a.item_id == item.id for a in attempt.answers):
             raise ConflictError("this item is already answered")
         answer = self._checked_answer(given)
-        finished = len(attempt.answers) + 1 == len(drill.items)
         with self.database.write() as connection:
             now = self.clock()
-            self.store.add_answer(connection, attempt.id, answer, now)
+            answered = self.store.add_answer(connection, attempt.id, answer, now)
             AuditStore.record(connection, actor, "drill.answer", "drill_attempt", attempt.id, item_id=item.id)
+            finished = answered == len(drill.items)
             if finished:
                 self.store.finish_attempt(connection, attempt.id, now)
                 AuditStore.record(connection, actor, "drill.finish", "drill_attempt", attempt.id, drill_id=drill.id)
-        return self._feedback(drill, item, answer, len(attempt.answers) + 1, finished)
+        return self._feedback(drill, item, answer, answered, finished)
 
     def feedback(self, actor: Actor, drill_id: int, item_id: int) -> Feedback:
         """What the caller's latest answer to this item got right or wrong, and the published fact-check."""

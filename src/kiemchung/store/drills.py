@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiemchung.domain.models import FactCheck
+from kiemchung.errors import ConflictError
 from kiemchung.store.database import Database, aware
 from kiemchung.store.factchecks import _from_row as factcheck_from_row
 from kiemchung.store.posts import post_owned_by
@@ -181,8 +183,19 @@ class DrillStore:
         return int(connection.execute(inserted).scalar_one())
 
     @staticmethod
-    def add_answer(connection: Connection, attempt_id: int, answer: Answer, now: datetime) -> None:
-        connection.execute(drill_answers.insert().values(attempt_id=attempt_id, answered_at=now, **vars(answer)))
+    def add_answer(connection: Connection, attempt_id: int, answer: Answer, now: datetime) -> int:
+        """Store the answer; how many answers the attempt now has (counted in the same transaction, so two
+        answers sent at once both see each other). An item answered twice raises ConflictError."""
+        lock = select(drill_attempts.c.id).where(drill_attempts.c.id == attempt_id).with_for_update()
+        connection.execute(lock)  # PostgreSQL: answers to one attempt are stored one after another
+        try:
+            with connection.begin_nested():
+                connection.execute(drill_answers.insert().values(attempt_id=attempt_id, answered_at=now,
+                                                                 **vars(answer)))  # fmt: skip
+        except IntegrityError:
+            raise ConflictError("this item is already answered") from None
+        counted = select(func.count()).select_from(drill_answers).where(drill_answers.c.attempt_id == attempt_id)
+        return int(connection.execute(counted).scalar_one())
 
     @staticmethod
     def finish_attempt(connection: Connection, attempt_id: int, now: datetime) -> None:
