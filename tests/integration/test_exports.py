@@ -8,10 +8,8 @@ import csv
 import io
 import json
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from kiemchung.services.archive import import_files
 from kiemchung.store.alerts import AlertStore, NewAlert
 from kiemchung.store.posts import NewPost, PostStore
 from kiemchung.web.app import create_app
-from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
+from tests.clients import signed_in
 
 OTHER = "Báo Đối Thủ"
 FORMULA = '=HYPERLINK("http://evil.example","bấm vào đây")'
@@ -33,15 +31,7 @@ THEIR_CLAIM = "Tin nội bộ của báo đối thủ: giá xăng sẽ giảm m�
 PASSWORD = "a long password"
 
 
-def _client(context: AppContext, email: str) -> TestClient:
-    user = context.account_store.user_by_email(email)
-    assert user is not None
-    secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    context.account_store.add_session(secret, user.id, csrf, datetime.now(UTC) + timedelta(hours=1))
-    client = TestClient(create_app(context.settings, context))
-    client.cookies.set(SESSION_COOKIE, secret)
-    client.headers[CSRF_HEADER] = csrf
-    return client
+_client = signed_in
 
 
 def _rows(response: object) -> list[dict[str, str]]:

@@ -6,10 +6,8 @@ naming the actor's organisation. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,24 +16,14 @@ from fastapi.testclient import TestClient
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
 from kiemchung.store.cases import CaseFilter
-from kiemchung.web.app import create_app
-from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
+from tests.clients import signed_in
 
 OTHER = "Báo Đối Thủ"
 TIP = "Tin mật: một quan chức sắp bị điều tra vì nhận hối lộ đất đai"
 MEMO = ("memo.txt", "Bản ghi nhớ nội bộ: tên người cung cấp tin là ...".encode(), "text/plain")
 
 
-def _client(context: AppContext, email: str) -> TestClient:
-    """Signed in as `email` (a session made directly: signing in is tested elsewhere, and argon2 is slow)."""
-    user = context.account_store.user_by_email(email)
-    assert user is not None
-    secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    context.account_store.add_session(secret, user.id, csrf, datetime.now(UTC) + timedelta(hours=1))
-    client = TestClient(create_app(context.settings, context))
-    client.cookies.set(SESSION_COOKIE, secret)
-    client.headers[CSRF_HEADER] = csrf
-    return client
+_client = signed_in
 
 
 @dataclass

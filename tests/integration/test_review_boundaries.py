@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
 from kiemchung.web.app import create_app
-from tests.integration.test_organisations_apart import _client
+from tests.clients import signed_in as _client
 from tests.servers import Route, Site, serve_site
 
 OTHER = "Báo Đối Thủ"
