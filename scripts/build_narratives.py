@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.narrativeset import DIRECTORY, KINDS, SPLITS  # noqa: E402
+from bench.rawfiles import json_lines  # noqa: E402
 from bench.splits import assert_disjoint, claim_groups, narrative_split  # noqa: E402
 
 NARRATIVE_FIELDS = ("id", "pair", "topic", "label")
@@ -74,23 +75,14 @@ def read(paths: list[Path]) -> tuple[list[dict], list[dict], list[str]]:
     narratives: list[dict] = []
     posts: list[dict] = []
     errors: list[str] = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                errors.append(f"{where}: not JSON ({exc})")
-                continue
-            kind = row.get("type")
-            problems = _narrative_problems(row) if kind == "narrative" else _post_problems(row)
-            if kind not in ("narrative", "post"):
-                problems = [f"unknown type {kind!r}"]
-            errors += [f"{where}: {p}" for p in problems]
-            if not problems:
-                (narratives if kind == "narrative" else posts).append(row)
+    for where, row in json_lines(paths, errors):
+        kind = row.get("type")
+        problems = _narrative_problems(row) if kind == "narrative" else _post_problems(row)
+        if kind not in ("narrative", "post"):
+            problems = [f"unknown type {kind!r}"]
+        errors += [f"{where}: {p}" for p in problems]
+        if not problems:
+            (narratives if kind == "narrative" else posts).append(row)
     ids = Counter(n["id"] for n in narratives) + Counter(p["id"] for p in posts)
     errors += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
     claims = {n["id"]: set(n["claims"]) for n in narratives}

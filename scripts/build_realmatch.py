@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.rawfiles import json_lines  # noqa: E402
 from bench.realmatch import DIRECTORY, KINDS, SPLITS  # noqa: E402
 from bench.splits import assert_disjoint, claim_groups, real_split  # noqa: E402
 
@@ -31,25 +32,16 @@ def read(paths: list[Path]) -> tuple[list[dict], list[dict], list[str]]:
     claims: list[dict] = []
     posts: list[dict] = []
     errors: list[str] = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                errors.append(f"{where}: not JSON ({exc})")
-                continue
-            fields = CLAIM_FIELDS if row.get("type") == "claim" else POST_FIELDS
-            missing = [f for f in fields if not isinstance(row.get(f), str) or not row[f].strip()]
-            if row.get("type") not in ("claim", "post") or missing:
-                errors.append(f"{where}: bad type or missing {missing}")
-                continue
-            if row["type"] == "post" and row["kind"] not in KINDS:
-                errors.append(f"{where}: unknown kind {row['kind']!r}")
-                continue
-            (claims if row["type"] == "claim" else posts).append({"type": row["type"], **{f: row[f] for f in fields}})
+    for where, row in json_lines(paths, errors):
+        fields = CLAIM_FIELDS if row.get("type") == "claim" else POST_FIELDS
+        missing = [f for f in fields if not isinstance(row.get(f), str) or not row[f].strip()]
+        if row.get("type") not in ("claim", "post") or missing:
+            errors.append(f"{where}: bad type or missing {missing}")
+            continue
+        if row["type"] == "post" and row["kind"] not in KINDS:
+            errors.append(f"{where}: unknown kind {row['kind']!r}")
+            continue
+        (claims if row["type"] == "claim" else posts).append({"type": row["type"], **{f: row[f] for f in fields}})
     ids = Counter(c["id"] for c in claims) + Counter(p["id"] for p in posts)
     errors += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
     known = {c["id"] for c in claims}
