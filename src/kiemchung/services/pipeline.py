@@ -323,7 +323,7 @@ class Processor:
         first = min(self.narratives.store.organisations(), default=None)
         matched = {w.post.id: w.post.matches[0].factcheck_id for w, _ in chosen
                    if w.post and w.post.matches and w.post.matches[0].decision}  # fmt: skip
-        factchecks = {i: fc.claim for i in set(matched.values()) if (fc := self.factchecks.get(i)) is not None}
+        factchecks = {i: fc.claim for i, fc in self.factchecks.get_many(matched.values()).items()}
         vectors = self.narratives.embed([claim for _, claim in chosen] + list(factchecks.values()))
         by_factcheck = dict(zip(factchecks, vectors[len(chosen) :], strict=True))
         now = datetime.now(UTC)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select, true, upda
 from kiemchung.domain.narratives import Member, Narrative, post_claim
 from kiemchung.store.database import Database, aware
 from kiemchung.store.organisations import owner_of
-from kiemchung.store.posts import _owned_by  # the one definition of who owns a post
+from kiemchung.store.posts import post_owned_by  # the one definition of who owns a post
 from kiemchung.store.schema import (
     case_items,
     claims,
@@ -70,7 +70,7 @@ def _of(column: Any, organisation_id: int | None) -> ColumnElement[bool]:
 
 
 def _posts_of(organisation_id: int | None) -> ColumnElement[bool]:
-    return true() if organisation_id is None else _owned_by(organisation_id)
+    return true() if organisation_id is None else post_owned_by(organisation_id)
 
 
 def first_organisation(connection: Connection) -> int | None:

@@ -72,9 +72,6 @@ def post_owned_by(organisation_id: int) -> ColumnElement[bool]:
     return owner_of(source_owner) == organisation_id
 
 
-_owned_by = post_owned_by
-
-
 def _from_row(row: Any) -> StoredPost:
     return StoredPost(
         row.id, row.source_id, row.text, row.title, row.url, row.language, aware(row.published_at),
@@ -154,7 +151,7 @@ class PostStore:
         """The post; with an organisation, only if that organisation owns it (else None, as if it did not exist)."""
         query = select(posts).where(posts.c.id == post_id)
         if organisation_id is not None:
-            query = query.where(_owned_by(organisation_id))
+            query = query.where(post_owned_by(organisation_id))
         with self.database.read() as connection:
             row = connection.execute(query).first()
         return _from_row(row) if row else None
@@ -163,7 +160,7 @@ class PostStore:
         """How many posts the organisation owns (None: in the whole installation)."""
         query = select(func.count()).select_from(posts)
         if organisation_id is not None:
-            query = query.where(_owned_by(organisation_id))
+            query = query.where(post_owned_by(organisation_id))
         with self.database.read() as connection:
             return int(connection.execute(query).scalar_one())
 
@@ -204,7 +201,7 @@ class PostStore:
         self, organisation_id: int, source_id: int | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[StoredPost], int]:
         """The organisation's posts (one source's if given), newest first, and how many there are in all."""
-        condition = _owned_by(organisation_id)
+        condition = post_owned_by(organisation_id)
         if source_id is not None:
             condition = condition & (posts.c.source_id == source_id)
         query = select(posts).where(condition).order_by(posts.c.fetched_at.desc(), posts.c.id)
