@@ -63,22 +63,21 @@ def regroup(
         raise ValueError(f"more than {MAX_CLAIMS} claims: regroup them online")
     vectors = term_vectors(texts)
     free = [i for i, narrative in enumerate(fixed) if narrative is None]
-    clusters = _linkage_clusters(vectors[free], distance) if free else []
+    cluster_of = dict(zip(free, _linkage_clusters(vectors[free], distance) if free else [], strict=True))
     touched: dict[int, list[int]] = {}
     for i, narrative in enumerate(fixed):
         if narrative is not None:
             touched.setdefault(narrative, []).append(i)
-    joins: dict[int, int | None] = {}
-    for cluster in set(clusters):
-        members = [free[k] for k, c in enumerate(clusters) if c == cluster]
-        joins[cluster] = _closest_touched(vectors, members, touched, distance)
+    members: dict[int, list[int]] = {}
+    for i, cluster in cluster_of.items():
+        members.setdefault(cluster, []).append(i)
+    joins = {cluster: _closest_touched(vectors, claims, touched, distance) for cluster, claims in members.items()}
     group_of: dict[tuple[str, int], int] = {}
     answer: list[tuple[int | None, int]] = []
     for i, narrative in enumerate(fixed):
         if narrative is None:
-            cluster = clusters[free.index(i)]
-            narrative = joins[cluster]
-        key = ("touched", narrative) if narrative is not None else ("free", clusters[free.index(i)])
+            narrative = joins[cluster_of[i]]
+        key = ("touched", narrative) if narrative is not None else ("free", cluster_of[i])
         group_of.setdefault(key, len(group_of) + 1)
         answer.append((narrative, group_of[key]))
     return answer
