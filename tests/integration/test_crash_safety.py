@@ -20,7 +20,8 @@ from kiemchung.services.archive import import_files
 from kiemchung.store.schema import alerts, claims, inbox, matches, posts
 from tests.servers import Route, rss, serve_site
 
-FILE_POSTS = 2500
+FILE_POSTS = 1000  # the kills land within the first ~150 posts stored: more posts only lengthen the final run
+PER_FILE = FILE_POSTS // 5
 FEED_POSTS = 300
 KILLS = 4
 TOPICS = ["giá điện", "học phí", "xăng dầu", "bảo hiểm y tế", "thuế thu nhập", "lương hưu", "vé tàu", "giá sữa"]
@@ -65,7 +66,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(
     drop = tmp_path / "drop"
     app_context.sources.add("folder", "drop", str(drop), interval_s=5)
     for part in range(5):  # five files, read one after the other
-        rows = [{"id": f"f{n}", "text": _text(n)} for n in range(part * 500, (part + 1) * 500)]
+        rows = [{"id": f"f{n}", "text": _text(n)} for n in range(part * PER_FILE, (part + 1) * PER_FILE)]
         (drop / f"part-{part}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )
