@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from kiemchung.app_context import AppContext
+from kiemchung.cli import cli
 from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
 from kiemchung.store.cases import CaseFilter
 from tests.clients import signed_in
@@ -216,3 +218,110 @@ def test_a_rival_source_named_like_an_id_does_not_shadow_the_owners_source_on_th
     assert owner.post(f"/sources/{mine['id']}/remove", follow_redirects=False).status_code == 303
     assert mine["id"] not in {s["id"] for s in owner.get("/api/v1/sources").json()}
     assert [s["name"] for s in rival.get("/api/v1/sources").json()] == [str(mine["id"])]
+
+
+def _posts_of(client: TestClient, case_id: int) -> list[str]:
+    items = client.get(f"/api/v1/cases/{case_id}").json()["items"]
+    return [i["post_id"] for i in items if i["post_id"]]
+
+
+def test_a_shared_cases_posts_are_read_by_the_partner_and_no_other_post(desks: Desks) -> None:
+    owner, editor, partner = desks.owner["factchecker"], desks.owner["editor"], desks.other["viewer"]
+    shared, unshared = [c["id"] for c in owner.get("/api/v1/cases", params={"sort": "oldest"}).json()["items"]
+                        if _posts_of(owner, c["id"])][:2]  # fmt: skip
+    post_id, other_post = _posts_of(owner, shared)[0], _posts_of(owner, unshared)[0]
+    assert post_id not in _posts_of(owner, unshared) and other_post not in _posts_of(owner, shared)
+    missing = partner.get("/api/v1/posts/no-such-post").json()["error"]
+    assert partner.get(f"/api/v1/posts/{post_id}").status_code == 404
+    share = editor.post(f"/api/v1/cases/{shared}/shares", json={"organisation": OTHER}).json()["shared_with"][0]
+    # the partner reads the shared case's post, lists and exports the case's posts, and reads them on its page
+    post = partner.get(f"/api/v1/posts/{post_id}")
+    assert post.status_code == 200 and post.json() == owner.get(f"/api/v1/posts/{post_id}").json()
+    listed = partner.get("/api/v1/posts", params={"case_id": shared}).json()
+    assert listed == owner.get("/api/v1/posts", params={"case_id": shared}).json()
+    assert [p["id"] for p in listed["items"]] == [post_id] and listed["total"] == 1
+    exported = partner.get("/api/v1/posts.csv", params={"case_id": shared})
+    assert exported.status_code == 200 and post_id in exported.text and other_post not in exported.text
+    page = partner.get(f"/cases/{shared}")
+    assert page.status_code == 200 and post.json()["text"][:80] in page.text and "demo-posts" in page.text
+    # nothing more: the unshared case's post, the owner's posts list, and acting on the shared case's match
+    refused = partner.get(f"/api/v1/posts/{other_post}")
+    assert refused.status_code == 404 and refused.json()["error"] == missing.replace("no-such-post", other_post)
+    assert partner.get("/api/v1/posts", params={"case_id": unshared}).status_code == 404
+    assert partner.get("/api/v1/posts.csv", params={"case_id": unshared}).status_code == 404
+    assert partner.get("/api/v1/posts", params={"case_id": 999999}).status_code == 404
+    assert partner.get("/api/v1/posts").json() == {"total": 0, "items": []}
+    match_id = owner.get(f"/api/v1/cases/{shared}").json()["items"][0]["match_id"]
+    feedback = desks.other["factchecker"].post(f"/api/v1/matches/{match_id}/feedback", json={"verdict": "accept"})
+    assert feedback.status_code == 403
+    # unshared: the post is gone again
+    assert editor.delete(f"/api/v1/cases/{shared}/shares/{share['organisation_id']}").status_code == 200
+    assert partner.get(f"/api/v1/posts/{post_id}").status_code == 404
+    assert partner.get("/api/v1/posts", params={"case_id": shared}).status_code == 404
+    assert partner.get(f"/cases/{shared}").status_code == 404
+
+
+def test_two_organisations_name_a_source_alike_and_a_clash_names_no_one_elses_source(desks: Desks) -> None:
+    owner, rival = desks.owner["editor"], desks.other["editor"]
+    feed = {"kind": "feed", "name": desks.source, "url": "https://rival.example/feed.xml"}
+    added = rival.post("/api/v1/sources", json=feed)
+    assert added.status_code == 201 and added.json()["name"] == desks.source
+    # a duplicate inside one organisation is still refused, in words that name only the asker's own source
+    again = rival.post("/api/v1/sources", json={**feed, "url": "https://rival.example/other.xml"})
+    mine = owner.post("/api/v1/sources", json={**feed, "url": "https://owner.example/other.xml"})
+    assert (again.status_code, mine.status_code) == (409, 409)
+    assert again.json() == {"error": f"your organisation has a source named {desks.source!r} already"}
+    owned = {s["name"] for s in owner.get("/api/v1/sources").json()}
+    assert not any(name in again.text for name in owned - {desks.source}) and DEMO_ORGANISATION not in again.text
+    # the reserved name of another organisation's pushed posts stays refused
+    trap = {"kind": "feed", "name": f"push:{DEMO_ORGANISATION}", "url": "https://rival.example/feed.xml"}
+    assert rival.post("/api/v1/sources", json=trap).status_code == 422
+    # each organisation's name reaches its own source only
+    assert rival.patch(f"/api/v1/sources/{desks.source}", json={"enabled": False}).status_code == 200
+    assert [(s["url"], s["enabled"]) for s in rival.get("/api/v1/sources").json()] == [(feed["url"], False)]
+    ours = next(s for s in owner.get("/api/v1/sources").json() if s["name"] == desks.source)
+    assert (ours["url"], ours["enabled"]) == ("https://owner.example/feed.xml", True)
+    assert owner.delete(f"/api/v1/sources/{desks.source}").status_code == 204
+    assert desks.source not in {s["name"] for s in owner.get("/api/v1/sources").json()}
+    assert [s["name"] for s in rival.get("/api/v1/sources").json()] == [desks.source]
+
+
+def test_the_command_line_asks_whose_source_when_two_organisations_use_a_name(desks: Desks) -> None:
+    context = desks.context
+    other = context.organisations.by_name(OTHER)
+    assert other is not None
+    theirs = context.sources.add("feed", desks.source, "https://rival.example/feed.xml", organisation_id=other.id)
+    settings = ["--data-dir", str(context.settings.data_dir), "--database-url", context.settings.database_url]
+    runner = CliRunner()
+    ambiguous = runner.invoke(cli, [*settings, "sources", "disable", desks.source])
+    assert ambiguous.exit_code != 0 and "--organisation" in ambiguous.stderr
+    assert f"organisations: {OTHER}, {DEMO_ORGANISATION}" in ambiguous.stderr
+    assert all(s.enabled for s in context.sources.all())
+    chosen = runner.invoke(cli, [*settings, "sources", "disable", desks.source, "--organisation", OTHER])
+    assert chosen.exit_code == 0, chosen.stderr
+    assert [s.name for s in context.sources.all() if not s.enabled] == [desks.source]
+    assert context.source_store.get(theirs.id).enabled is False
+    added = runner.invoke(cli, [*settings, "sources", "add", "feed", "tin-moi", "https://x.example/rss", "-O", OTHER])
+    assert added.exit_code == 0 and [s.name for s in context.sources.of_organisation(other.id)] == [
+        desks.source, "tin-moi"
+    ]  # fmt: skip
+    unknown = runner.invoke(cli, [*settings, "sources", "enable", desks.source, "-O", "Không Có"])
+    assert unknown.exit_code != 0 and "no organisation named 'Không Có'" in unknown.stderr
+
+
+def test_a_third_organisations_post_in_a_shared_case_stays_its_own(desks: Desks) -> None:
+    context, editor, partner = desks.context, desks.owner["editor"], desks.other["viewer"]
+    context.accounts.create_user("Báo Thứ Ba", "admin@thuba.example", "admin thứ ba", "admin", DEMO_PASSWORD)
+    third = _client(context, "admin@thuba.example")
+    assert third.post("/api/v1/posts", json={"id": "thuba-1", "text": REPEAT}).json()["accepted"] == 1
+    context.monitor.drain()
+    cases = editor.get("/api/v1/cases").json()["items"]  # the demo's fact-check was matched: the demo's case
+    case_id = next(c["id"] for c in cases if "thuba-1" in _posts_of(editor, c["id"]))
+    assert editor.post(f"/api/v1/cases/{case_id}/shares", json={"organisation": OTHER}).status_code == 200
+    owners_posts = [p for p in _posts_of(editor, case_id) if p != "thuba-1"]
+    assert owners_posts and all(partner.get(f"/api/v1/posts/{p}").status_code == 200 for p in owners_posts)
+    assert partner.get("/api/v1/posts/thuba-1").status_code == editor.get("/api/v1/posts/thuba-1").status_code == 404
+    listed = partner.get("/api/v1/posts", params={"case_id": case_id, "limit": 500}).json()["items"]
+    assert sorted(p["id"] for p in listed) == sorted(set(owners_posts))
+    assert third.get("/api/v1/posts/thuba-1").status_code == 200
+    third.close()

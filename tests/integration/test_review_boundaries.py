@@ -42,7 +42,8 @@ def test_another_organisation_cannot_capture_our_partners_pushed_posts(demo: App
     rival = _client(demo, "editor@doithu.example")
     trap = {"kind": "feed", "name": f"push:{DEMO_ORGANISATION}", "url": "https://rival.example/feed.xml"}
     assert rival.post("/api/v1/sources", json=trap).status_code == 422
-    # a trap left in the database before the rule (or made from the command line) is not used either
+    # a trap left in the database before the rule (or made from the command line) is not used either: source
+    # names are per organisation, so the partner's posts go to our own "push:" source, never to the trap
     rival_org = demo.organisations.by_name(OTHER)
     assert rival_org is not None
     demo.source_store.add("feed", f"push:{DEMO_ORGANISATION}", "https://rival.example/feed.xml", 900, {},
@@ -51,9 +52,13 @@ def test_another_organisation_cannot_capture_our_partners_pushed_posts(demo: App
     with TestClient(create_app(demo.settings, demo)) as partner:
         post = {"id": "p-1", "text": "Tin mật từ đối tác: giá xăng tăng gấp đôi từ ngày mai", "url": "https://x.vn/1"}
         pushed = partner.post("/api/v1/posts", json=post, headers={"Authorization": f"Bearer {_partner_token(demo)}"})
-    assert pushed.status_code == 409
-    assert [s["name"] for s in rival.get("/api/v1/sources").json()] == [f"push:{DEMO_ORGANISATION}"]
-    assert demo.inbox.counts() == waiting
+    assert pushed.status_code == 202 and pushed.json()["accepted"] == 1
+    assert [(s["name"], s["items"]) for s in rival.get("/api/v1/sources").json()] == [(f"push:{DEMO_ORGANISATION}", 0)]
+    assert demo.inbox.counts(organisation_id=rival_org.id) == dict.fromkeys(waiting, 0)  # the trap got nothing
+    owner = demo.organisations.by_name(DEMO_ORGANISATION)
+    assert owner is not None
+    ours = demo.sources.owned(owner.id, f"push:{DEMO_ORGANISATION}")
+    assert ours.items_total == 1 and ours.id != rival.get("/api/v1/sources").json()[0]["id"]
     rival.close()
 
 

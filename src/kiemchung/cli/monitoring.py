@@ -12,17 +12,37 @@ from typing import IO
 import click
 from tqdm import tqdm
 
+from kiemchung.app_context import AppContext
 from kiemchung.cli.base import app_of, cli, prepare_database, require_database
-from kiemchung.domain.sources import KINDS
-from kiemchung.errors import InputError
+from kiemchung.domain.sources import KINDS, Source
+from kiemchung.errors import InputError, NotFoundError
 from kiemchung.services.monitor import MonitorStatus
 
 IMPORT_SOURCE = "import"
+ORGANISATION = click.option(
+    "--organisation", "-O", default=None,
+    help="The organisation whose source it is [default: the one source of that name; sources added here: none, "
+         "i.e. the installation's first organisation's].",
+)  # fmt: skip
 
 
 @cli.group("sources")
 def sources_group() -> None:
-    """Feeds, sitemaps, pages and folders the monitor watches; their health."""
+    """Feeds, sitemaps, pages and folders the monitor watches; their health. Names are unique within an
+    organisation: where two organisations use one name, say whose with --organisation."""
+
+
+def _organisation_id(app: AppContext, organisation: str | None) -> int | None:
+    if organisation is None:
+        return None
+    found = app.organisations.by_name(organisation)
+    if found is None:
+        raise NotFoundError(f"no organisation named {organisation!r}")
+    return found.id
+
+
+def _source(app: AppContext, name: str, organisation: str | None) -> Source:
+    return app.sources.for_operator(name, app.organisations, organisation)
 
 
 @sources_group.command("add")
@@ -32,6 +52,7 @@ def sources_group() -> None:
 @click.option("--interval", type=int, default=None, help="Seconds between fetches [default depends on the kind].")
 @click.option("--no-follow-links", is_flag=True, help="Feeds: keep entries' summaries, do not fetch their pages.")
 @click.option("--max-pages", type=int, default=None, help="Sitemaps: new pages fetched per run [default 50].")
+@ORGANISATION
 @click.pass_context
 def sources_add(
     ctx: click.Context,
@@ -41,6 +62,7 @@ def sources_add(
     interval: int | None,
     no_follow_links: bool,
     max_pages: int | None,
+    organisation: str | None,
 ) -> None:
     """Watch a new source. URL is the feed/sitemap/page address, or the folder's path."""
     app = app_of(ctx)
@@ -50,18 +72,21 @@ def sources_add(
         config["follow_links"] = False
     if max_pages is not None:
         config["max_pages"] = max_pages
-    source = app.sources.add(kind, name, url, interval, config)
+    source = app.sources.add(kind, name, url, interval, config, _organisation_id(app, organisation))
     click.echo(f"added source {source.id}: {source.name} [{source.kind}] every {source.interval_s} s")
 
 
 @sources_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@click.option("--organisation", "-O", default=None, help="Only this organisation's sources.")
 @click.pass_context
-def sources_list(ctx: click.Context, as_json: bool) -> None:
+def sources_list(ctx: click.Context, as_json: bool, organisation: str | None) -> None:
     """Every source with its health line: last success, last error and why, items."""
     app = app_of(ctx)
     require_database(app)
-    for source in app.sources.all():
+    organisation_id = _organisation_id(app, organisation)
+    listed = app.sources.all() if organisation_id is None else app.sources.of_organisation(organisation_id)
+    for source in listed:
         if as_json:
             click.echo(json.dumps({
                 "id": source.id, "name": source.name, "kind": source.kind, "url": source.url,
@@ -75,33 +100,36 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
 
 @sources_group.command("remove")
 @click.argument("name")
+@ORGANISATION
 @click.pass_context
-def sources_remove(ctx: click.Context, name: str) -> None:
+def sources_remove(ctx: click.Context, name: str, organisation: str | None) -> None:
     """Stop watching a source (its posts stay)."""
     app = app_of(ctx)
     require_database(app)
-    source = app.sources.remove(name)
+    source = app.sources.remove(_source(app, name, organisation).id)
     click.echo(f"removed source {source.name}")
 
 
 @sources_group.command("enable")
 @click.argument("name")
+@ORGANISATION
 @click.pass_context
-def sources_enable(ctx: click.Context, name: str) -> None:
+def sources_enable(ctx: click.Context, name: str, organisation: str | None) -> None:
     """Resume watching a source."""
     app = app_of(ctx)
     require_database(app)
-    click.echo(app.sources.set_enabled(name, True).health_line())
+    click.echo(app.sources.set_enabled(_source(app, name, organisation).id, True).health_line())
 
 
 @sources_group.command("disable")
 @click.argument("name")
+@ORGANISATION
 @click.pass_context
-def sources_disable(ctx: click.Context, name: str) -> None:
+def sources_disable(ctx: click.Context, name: str, organisation: str | None) -> None:
     """Pause a source without forgetting it."""
     app = app_of(ctx)
     require_database(app)
-    click.echo(app.sources.set_enabled(name, False).health_line())
+    click.echo(app.sources.set_enabled(_source(app, name, organisation).id, False).health_line())
 
 
 @sources_group.command("sync")
@@ -121,12 +149,13 @@ def sources_sync(ctx: click.Context, file: Path | None) -> None:
 @sources_group.command("rejected")
 @click.argument("name", required=False)
 @click.option("--limit", default=50, show_default=True)
+@ORGANISATION
 @click.pass_context
-def sources_rejected(ctx: click.Context, name: str | None, limit: int) -> None:
+def sources_rejected(ctx: click.Context, name: str | None, limit: int, organisation: str | None) -> None:
     """Items a source delivered that could not be used, with the reason."""
     app = app_of(ctx)
     require_database(app)
-    source_id = app.source_store.find(name).id if name else None
+    source_id = _source(app, name, organisation).id if name else None
     for key, reason in app.inbox.rejected(source_id, limit):
         click.echo(f"{key}\t{reason}")
 

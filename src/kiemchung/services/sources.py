@@ -1,4 +1,10 @@
-"""Source management for the CLI, the web UI, the API and the sources file — one set of rules."""
+"""Source management for the CLI, the web UI, the API and the sources file — one set of rules.
+
+Source names are unique within an organisation, not across the installation (store/sources.py). The web UI
+and the API name sources within the asker's organisation; the sources file and `posts import` within the
+installation's own (the first organisation's, where sources of no organisation belong); the command line,
+the installation operator's, names any organisation's source, and asks for `--organisation` when a name is
+not unique (`for_operator`)."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from kiemchung.domain.accounts import Actor
 from kiemchung.domain.sources import DEFAULT_INTERVAL_S, KINDS, MIN_INTERVAL_S, Source
 from kiemchung.errors import ConflictError, InputError, NotFoundError
 from kiemchung.store.audit import AuditStore
+from kiemchung.store.organisations import OrganisationStore
 from kiemchung.store.sources import SourceStore
 
 CONFIG_KEYS = {"follow_links", "max_pages"}
@@ -111,28 +118,49 @@ class SourceService:
         return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
 
     def ensure(self, kind: str, name: str, organisation_id: int | None = None) -> Source:
-        """The receiving source (push, import) of this name, created when first needed. A source of that name
-        of another kind or (when `organisation_id` is given) another organisation is refused, never used: its
-        owner would read what arrives."""
-        source = self.store.by_name(name)
+        """The receiving source (push, import) of this name among the organisation's own (None: the first
+        organisation's), created when first needed. Another organisation's source of that name is never looked
+        at (its owner would read what arrives); one of this name but another kind is refused."""
+        source = self.store.by_name(name, organisation_id)
         if source is None:
             return self.store.add(kind, name, None, 0, {}, organisation_id)
-        if source.kind != kind or (organisation_id is not None and self.store.owner(source.id) != organisation_id):
+        if source.kind != kind:
             raise ConflictError(f"the source name {name!r} is taken by another source: rename or remove it")
         return source
 
-    def _find(self, reference: str | int) -> Source:
-        """A source by id (an int: the web pages' forms) or by name or id (text: the command line, the API)."""
-        return self.store.get(reference) if isinstance(reference, int) else self.store.find(reference)
+    def _find(self, reference: str | int, organisation_id: int) -> Source:
+        """A source by id (an int: the web pages' forms) or by the organisation's name for it, else by id (text:
+        the API)."""
+        return self.store.get(reference) if isinstance(reference, int) else self.store.find(reference, organisation_id)
 
-    def set_enabled(self, reference: str | int, enabled: bool) -> Source:
-        source = self._find(reference)
-        return self.store.update(source.id, enabled=enabled)
+    def for_operator(self, reference: str, organisations: OrganisationStore, organisation: str | None) -> Source:
+        """The source the command line names (the installation operator's: any organisation's), by name or id;
+        `organisation` (a name) picks among sources of the same name. A name several organisations use is refused
+        without it, naming them (the operator sees every organisation)."""
+        if organisation is not None:
+            found = organisations.by_name(organisation)
+            if found is None:
+                raise NotFoundError(f"no organisation named {organisation!r}")
+            source = self.store.find(reference, found.id)
+            if self.store.owner(source.id) != found.id:  # an id of another organisation's source
+                raise NotFoundError(f"no source {reference!r} in {organisation!r}")
+            return source
+        named = self.store.named(reference)
+        if len(named) > 1:
+            owners = sorted(organisations.get(owner).name for s in named if (owner := self.store.owner(s.id)))
+            raise InputError(f"{len(named)} sources are named {reference!r} (organisations: {', '.join(owners)}): "
+                             "say which with --organisation")  # fmt: skip
+        if named:
+            return named[0]
+        return self.store.find(reference)  # an id, or "no source named …"
 
-    def remove(self, reference: str | int, actor: Actor | None = None) -> Source:
+    def set_enabled(self, source_id: int, enabled: bool) -> Source:
+        return self.store.update(source_id, enabled=enabled)
+
+    def remove(self, source_id: int, actor: Actor | None = None) -> Source:
         """Stop watching a source. The posts it collected stay (their source becomes empty); items it delivered
         that were not processed yet are dropped. Audited in the same transaction (`actor` None: the command line)."""
-        source = self._find(reference)
+        source = self.store.get(source_id)
         with self.store.database.write() as connection:
             kept, dropped = SourceStore.remove(connection, source.id)
             AuditStore.record(connection, actor, "source.remove", "source", source.id, name=source.name,
@@ -149,14 +177,15 @@ class SourceService:
 
     def owned(self, organisation_id: int, reference: str | int) -> Source:
         """The source if `organisation_id` owns it; another organisation's is "not found" (not revealed)."""
-        source = self._find(reference)
+        source = self._find(reference, organisation_id)
         if self.store.owner(source.id) != organisation_id:
             missing = f"with id {reference}" if isinstance(reference, int) else f"named {reference!r}"
             raise NotFoundError(f"no source {missing}")  # the words of a source that does not exist
         return source
 
     def sync(self, path: Path) -> SyncReport:
-        """Apply a TOML sources file: [[source]] tables with name, kind, url, interval and options."""
+        """Apply a TOML sources file: [[source]] tables with name, kind, url, interval and options. Its sources
+        belong to no organisation (the first organisation's): a name is looked up there, never in another's."""
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
@@ -181,7 +210,7 @@ class SourceService:
             checked.append((name, kind, url, interval, bool(enabled), _config(entry)))
         report = SyncReport([], [], [])
         for name, kind, url, interval, enabled, config in checked:  # all valid: now apply
-            existing = self.store.by_name(name)
+            existing = self.store.by_name(name, None)
             if existing is None:
                 source = self.add(kind, name, url, interval, config)
                 if not enabled:

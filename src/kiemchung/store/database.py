@@ -119,9 +119,33 @@ class Database:
         return config
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent)."""
-        with self.write() as connection:
-            command.upgrade(self._alembic_config(connection), "head")
+        """Bring the schema to the newest revision (idempotent), in one transaction. On SQLite foreign keys are
+        off meanwhile (a migration that changes a constraint rebuilds the table, and dropping the old copy would
+        run its children's ON DELETE actions) and checked before the commit: a broken reference fails it."""
+        with self._write_lock:
+            try:
+                with self.engine.connect() as raw:
+                    self._set_foreign_keys(raw, False)
+                    try:
+                        connection = raw.execution_options(**{_WRITE: True})
+                        with connection.begin():
+                            command.upgrade(self._alembic_config(connection), "head")
+                            self._check_foreign_keys(connection)
+                    finally:
+                        self._set_foreign_keys(raw, True)
+            except OperationalError as exc:
+                raise StorageError(f"database {self.safe_url} is unavailable: {exc.orig}") from None
+
+    def _set_foreign_keys(self, raw: Connection, on: bool) -> None:
+        """SQLite: turn foreign keys on or off; only outside a transaction, hence on the driver's connection."""
+        if self.is_sqlite:
+            cursor = raw.connection.cursor()
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+            cursor.close()
+
+    def _check_foreign_keys(self, connection: Connection) -> None:
+        if self.is_sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+            raise StorageError("the migration would break a foreign key: nothing was changed")
 
     def is_current(self) -> bool:
         """True when the schema is at the newest revision."""

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
 
 from kiemchung.domain.models import SuggestedMatch
 from kiemchung.store.database import Database, aware
 from kiemchung.store.organisations import owner_of
-from kiemchung.store.schema import claims, matches, post_fingerprints, posts, sources
+from kiemchung.store.schema import case_items, case_shares, cases, claims, matches, post_fingerprints, posts, sources
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,34 @@ class StoredPost:
         }
 
 
-def post_owned_by(organisation_id: int) -> ColumnElement[bool]:
+def post_owner() -> ColumnElement[int | None]:
     """A post belongs to its source's organisation; one of no source, or of an unowned one, to the first."""
-    source_owner = select(sources.c.organisation_id).where(sources.c.id == posts.c.source_id).scalar_subquery()
-    return owner_of(source_owner) == organisation_id
+    source = select(sources.c.organisation_id).where(sources.c.id == posts.c.source_id)
+    return owner_of(source.correlate(posts).scalar_subquery())  # the post of the query, however deep it sits
+
+
+def post_owned_by(organisation_id: int) -> ColumnElement[bool]:
+    """The posts the organisation owns (`post_owner`)."""
+    return post_owner() == organisation_id
+
+
+def in_case(case_id: int) -> ColumnElement[bool]:
+    """The posts that appear in a case (as a suggested match or a new claim)."""
+    return posts.c.id.in_(select(case_items.c.post_id).where(case_items.c.case_id == case_id))
+
+
+def post_readable_by(organisation_id: int) -> ColumnElement[bool]:
+    """The posts an organisation may read: its own (`post_owned_by`), and those of a case shared with it that
+    the case's owner owns — a partner reads a shared case's posts as its owner does, nothing more (a post of a
+    third organisation in the case stays that organisation's)."""
+    shared = (
+        select(case_items.c.post_id)
+        .join(case_shares, case_shares.c.case_id == case_items.c.case_id)
+        .join(cases, cases.c.id == case_items.c.case_id)
+        .where(case_items.c.post_id == posts.c.id, case_shares.c.organisation_id == organisation_id)
+        .where(owner_of(cases.c.organisation_id) == post_owner())
+    )
+    return or_(post_owned_by(organisation_id), exists(shared))
 
 
 def _from_row(row: Any) -> StoredPost:
@@ -148,10 +172,11 @@ class PostStore:
         return found_ids, by_url, by_hash
 
     def get(self, post_id: str, *, organisation_id: int | None = None) -> StoredPost | None:
-        """The post; with an organisation, only if that organisation owns it (else None, as if it did not exist)."""
+        """The post; with an organisation, only if that organisation may read it (`post_readable_by`; else None,
+        as if it did not exist)."""
         query = select(posts).where(posts.c.id == post_id)
         if organisation_id is not None:
-            query = query.where(post_owned_by(organisation_id))
+            query = query.where(post_readable_by(organisation_id))
         with self.database.read() as connection:
             row = connection.execute(query).first()
         return _from_row(row) if row else None
@@ -198,10 +223,19 @@ class PostStore:
             last = rows[-1].post_id
 
     def find(
-        self, organisation_id: int, source_id: int | None = None, limit: int = 50, offset: int = 0
+        self,
+        organisation_id: int,
+        source_id: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        case_id: int | None = None,
     ) -> tuple[list[StoredPost], int]:
-        """The organisation's posts (one source's if given), newest first, and how many there are in all."""
-        condition = post_owned_by(organisation_id)
+        """The organisation's posts (one source's if given), newest first, and how many there are in all. With a
+        case: the posts appearing in it that the organisation may read (the caller checks it may read the case)."""
+        if case_id is None:
+            condition = post_owned_by(organisation_id)
+        else:
+            condition = post_readable_by(organisation_id) & in_case(case_id)
         if source_id is not None:
             condition = condition & (posts.c.source_id == source_id)
         query = select(posts).where(condition).order_by(posts.c.fetched_at.desc(), posts.c.id)

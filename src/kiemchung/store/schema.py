@@ -57,7 +57,7 @@ sources = Table(
     Column("id", Integer, primary_key=True),
     Column("organisation_id", Integer, ForeignKey("organisations.id")),
     Column("kind", String(20), nullable=False),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),  # unique within its organisation (store/sources.py)
     Column("url", Text),
     Column("config", JSON, nullable=False, default=dict),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -73,6 +73,7 @@ sources = Table(
     Column("last_error", Text),
     Column("failures", Integer, nullable=False, server_default="0"),
     Column("items_total", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("organisation_id", "name", name="uq_sources_organisation_name"),
 )
 
 # No author or account column: we index claims, not people.

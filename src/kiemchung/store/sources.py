@@ -1,4 +1,8 @@
-"""Source repository: definitions, schedule and health."""
+"""Source repository: definitions, schedule and health.
+
+A source's name is unique within its owner (store/organisations.py `owner_of`: a source of no organisation is
+the first organisation's), not across the installation: two organisations may each name a source "tin-tuc".
+A lookup by name therefore names the organisation too; `named` lists every source of a name (the operator's)."""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiemchung.domain.sources import Source
-from kiemchung.errors import InputError, NotFoundError
+from kiemchung.errors import ConflictError, NotFoundError
 from kiemchung.store.database import Database, aware
 from kiemchung.store.organisations import owner_of
 from kiemchung.store.schema import inbox, posts, sources
@@ -40,6 +44,18 @@ def _from_row(row: Any) -> Source:
     )
 
 
+def owned_like(organisation_id: int | None) -> ColumnElement[bool]:
+    """The sources with the owner a source of `organisation_id` has (None: no organisation, so the first)."""
+    owner = owner_of(literal(organisation_id, Integer))
+    return owner_of(sources.c.organisation_id).is_not_distinct_from(owner)
+
+
+def _name_taken(connection: Connection, name: str, organisation_id: int | None) -> bool:
+    """Whether the owner a source of `organisation_id` would have has a source of this name already."""
+    query = select(sources.c.id).where(sources.c.name == name, owned_like(organisation_id))
+    return connection.execute(query).first() is not None
+
+
 class SourceStore:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -54,8 +70,11 @@ class SourceStore:
         organisation_id: int | None = None,
     ) -> Source:
         now = datetime.now(UTC)
+        taken = ConflictError(f"your organisation has a source named {name!r} already")  # no other's name is said
         try:
             with self.database.write() as connection:
+                if _name_taken(connection, name, organisation_id):
+                    raise taken
                 result = connection.execute(
                     sources.insert().values(
                         kind=kind,
@@ -72,7 +91,7 @@ class SourceStore:
                 assert key is not None
                 source_id = int(key[0])
         except IntegrityError:
-            raise InputError(f"a source named {name!r} already exists") from None
+            raise taken from None
         return self.get(source_id)
 
     def get(self, source_id: int) -> Source:
@@ -82,13 +101,21 @@ class SourceStore:
             raise NotFoundError(f"no source with id {source_id}")
         return _from_row(row)
 
-    def by_name(self, name: str) -> Source | None:
+    def by_name(self, name: str, organisation_id: int | None = None) -> Source | None:
+        """The source of this name owned as a source of `organisation_id` is (None: the first organisation)."""
         with self.database.read() as connection:
-            row = connection.execute(select(sources).where(sources.c.name == name)).first()
+            row = connection.execute(select(sources).where(sources.c.name == name, owned_like(organisation_id))).first()
         return _from_row(row) if row else None
 
-    def find(self, name_or_id: str) -> Source:
-        source = self.by_name(name_or_id)
+    def named(self, name: str) -> list[Source]:
+        """Every source of this name, whatever its organisation (the installation operator's view)."""
+        with self.database.read() as connection:
+            rows = connection.execute(select(sources).where(sources.c.name == name).order_by(sources.c.id)).all()
+        return [_from_row(r) for r in rows]
+
+    def find(self, name_or_id: str, organisation_id: int | None = None) -> Source:
+        """The organisation's source of this name, else the source of this id (the caller checks its owner)."""
+        source = self.by_name(name_or_id, organisation_id)
         if source is None and name_or_id.isascii() and name_or_id.isdigit():  # not '²', which int() refuses
             return self.get(int(name_or_id))
         if source is None:

@@ -71,7 +71,8 @@ def push_posts(request: PushRequest, actor: Pusher, context: ContextDep) -> dict
 
 @router.get("/posts/{post_id}", tags=["monitoring"])
 def get_post(post_id: str, actor: Reader, context: ContextDep) -> dict[str, Any]:
-    """A post your organisation collected (its source's); another organisation's is "not found"."""
+    """A post your organisation collected (its source's) or one appearing in a case your organisation may read
+    (its own, or shared with it); any other is "not found"."""
     post = context.post_store.get(post_id, organisation_id=actor.organisation_id)
     if post is None:
         raise NotFoundError(f"no post with id {post_id}")
@@ -113,8 +114,8 @@ class SourcePatch(BaseModel):
 
 @router.patch("/sources/{name}", tags=["monitoring"])
 def change_source(name: str, patch: SourcePatch, actor: SourceManager, context: ContextDep) -> dict[str, Any]:
-    context.sources.owned(actor.organisation_id, name)
-    changed = context.sources.set_enabled(name, patch.enabled)
+    source = context.sources.owned(actor.organisation_id, name)  # your organisation's source of this name (or id)
+    changed = context.sources.set_enabled(source.id, patch.enabled)
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.enable" if patch.enabled else "source.disable", "source",
                              changed.id)  # fmt: skip
@@ -123,8 +124,8 @@ def change_source(name: str, patch: SourcePatch, actor: SourceManager, context: 
 
 @router.delete("/sources/{name}", status_code=204, tags=["monitoring"])
 def remove_source(name: str, actor: SourceManager, context: ContextDep) -> Response:
-    context.sources.owned(actor.organisation_id, name)
-    context.sources.remove(name, actor)
+    source = context.sources.owned(actor.organisation_id, name)
+    context.sources.remove(source.id, actor)
     return Response(status_code=204)
 
 

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from kiemchung.app_context import AppContext
+from kiemchung.domain.accounts import Actor
 from kiemchung.domain.spreadsheets import csv_document
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
 from kiemchung.store.cases import CaseFilter
+from kiemchung.store.posts import StoredPost
 from kiemchung.web.api_work import Reader
 from kiemchung.web.deps import ArchiveDep, ContextDep
 from kiemchung.web.downloads import attachment
@@ -143,16 +145,27 @@ def _factcheck_rows(archive: Any, context: AppContext, q: str, limit: int, offse
 # -- posts ------------------------------------------------------------------------------------------------
 
 
+def _posts(
+    actor: Actor, context: AppContext, source_id: int | None, case_id: int | None, limit: int, offset: int
+) -> tuple[list[StoredPost], int]:
+    """Your organisation's posts, or those of one case it may read (another's case is "not found")."""
+    if case_id is not None:
+        context.cases.get(actor, case_id)
+    return context.post_store.find(actor.organisation_id, source_id, limit, offset, case_id=case_id)
+
+
 @router.get("/posts", tags=["monitoring"])
 def list_posts(
     actor: Reader,
     context: ContextDep,
     source_id: int | None = None,
+    case_id: int | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
-    """Your organisation's posts (its sources'), newest first; one source's with `source_id`."""
-    found, total = context.post_store.find(actor.organisation_id, source_id, limit, offset)
+    """Your organisation's posts (its sources'), newest first; one source's with `source_id`. With `case_id`:
+    the posts appearing in that case, which your organisation owns or which is shared with it."""
+    found, total = _posts(actor, context, source_id, case_id, limit, offset)
     return {"total": total, "items": [{**p.as_json(), "source_id": p.source_id} for p in found]}
 
 
@@ -161,10 +174,11 @@ def posts_csv(
     actor: Reader,
     context: ContextDep,
     source_id: int | None = None,
+    case_id: int | None = None,
     limit: int = Query(MAX_EXPORT_ROWS, ge=1, le=MAX_EXPORT_ROWS),
     offset: int = Query(0, ge=0),
 ) -> Response:
     """GET /api/v1/posts as CSV, with the same filters."""
-    found, _total = context.post_store.find(actor.organisation_id, source_id, limit, offset)
+    found, _total = _posts(actor, context, source_id, case_id, limit, offset)
     rows = ({**p.as_json(), "source_id": p.source_id, "fetched_at": p.fetched_at} for p in found)
     return _csv(POST_COLUMNS, rows, "posts.csv")
