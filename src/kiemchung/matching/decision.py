@@ -236,12 +236,14 @@ def model_kind(query_language: str, claim_language: str) -> str:
 @dataclass
 class Decision:
     """Logistic models per kind of pair ("vi", "en", "cross"), each without ("lexical") and with ("full")
-    the dense features, and the default threshold of each kind."""
+    the dense features, and the default threshold of each kind: for the decision alone, and for the engine
+    where the pair model re-reads that kind's candidates (its scores are the combined ones)."""
 
     lexical: dict[str, PairModel]
     full: dict[str, PairModel]
     thresholds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 0.5))
     provenance: dict[str, object] = field(default_factory=dict)
+    pair_thresholds: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def untrained(cls) -> Decision:
@@ -253,8 +255,9 @@ class Decision:
         lexical: dict[str, PairModel] = {k: zero(LEXICAL_FEATURES) for k in KINDS}
         return cls(lexical, {k: zero(CROSS_FEATURES if k == "cross" else ALL_FEATURES) for k in KINDS})
 
-    def threshold(self, kind: str) -> float:
-        return self.thresholds.get(kind, self.thresholds.get("vi", 0.5))
+    def threshold(self, kind: str, pair: bool = False) -> float:
+        chosen = self.pair_thresholds if pair and self.pair_thresholds else self.thresholds
+        return chosen.get(kind, chosen.get("vi", 0.5))
 
     def score(self, features: Mapping[str, float], kind: str) -> float:
         models = self.full if "dense" in features else self.lexical
@@ -266,6 +269,7 @@ class Decision:
             "lexical": {k: m.to_json() for k, m in self.lexical.items()},
             "full": {k: m.to_json() for k, m in self.full.items()},
             "thresholds": self.thresholds,
+            "pair_thresholds": self.pair_thresholds,
             "provenance": self.provenance,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -279,6 +283,7 @@ class Decision:
             {k: model_from_json(v) for k, v in data["full"].items()},
             data["thresholds"],
             data.get("provenance", {}),
+            data.get("pair_thresholds", {}),
         )
 
 

