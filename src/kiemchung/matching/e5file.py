@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mmap
 import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -136,7 +137,7 @@ class E5Tokenizer:
     def __init__(self, model: E5File) -> None:
         self.bos, self.eos, self.unknown = model.bos, model.eos, model.unknown
         self._normalisation = model.normalisation
-        self._ids = {piece: number for number, piece in enumerate(model.pieces) if piece}
+        self._ids = {piece: number for number, piece in enumerate(model.pieces) if piece and number != model.unknown}
         self._scores = model.scores.astype(np.float64).tolist()
         self._longest = max(len(p) for p in model.pieces)
         self._unknown_score = float(model.scores.min()) - 10.0
@@ -158,23 +159,31 @@ class E5Tokenizer:
         return ids[:limit]
 
     def _segment(self, word: str) -> tuple[int, ...]:
-        text = WORD_START + word
-        size = len(text)
-        best = [0.0] + [-1e30] * size
-        piece_at = [-1] * (size + 1)
-        start_at = [0] * (size + 1)
-        for start in range(size):
-            if best[start] <= -1e29:
-                continue
-            for end in range(start + 1, min(size, start + self._longest) + 1):
-                piece = self._ids.get(text[start:end])
-                if piece is not None and piece != self.unknown and best[start] + self._scores[piece] > best[end]:
-                    best[end], piece_at[end], start_at[end] = best[start] + self._scores[piece], piece, start
-            if best[start] + self._unknown_score > best[start + 1]:
-                best[start + 1], piece_at[start + 1], start_at[start + 1] = best[start] + self._unknown_score, -1, start
-        pieces = []
-        end = size
-        while end > 0:
-            pieces.append(piece_at[end] if piece_at[end] >= 0 else self.unknown)
-            end = start_at[end]
-        return tuple(reversed(pieces))
+        pieces = unigram_segment(WORD_START + word, self._ids, self._scores, self._longest, self._unknown_score)
+        return tuple(piece if piece >= 0 else self.unknown for piece in pieces)
+
+
+def unigram_segment(
+    text: str, ids: Mapping[str, int], scores: Sequence[float], longest: int, unknown_score: float
+) -> list[int]:
+    """The most probable segmentation of a text into pieces (Viterbi over the pieces' log-probabilities), as
+    piece ids; -1 for a character that no piece covers (scored `unknown_score`)."""
+    size = len(text)
+    best = [0.0] + [-1e30] * size
+    piece_at = [-1] * (size + 1)
+    start_at = [0] * (size + 1)
+    for start in range(size):
+        if best[start] <= -1e29:
+            continue
+        for end in range(start + 1, min(size, start + longest) + 1):
+            piece = ids.get(text[start:end])
+            if piece is not None and best[start] + scores[piece] > best[end]:
+                best[end], piece_at[end], start_at[end] = best[start] + scores[piece], piece, start
+        if best[start] + unknown_score > best[start + 1]:
+            best[start + 1], piece_at[start + 1], start_at[start + 1] = best[start] + unknown_score, -1, start
+    pieces = []
+    end = size
+    while end > 0:
+        pieces.append(piece_at[end])
+        end = start_at[end]
+    return pieces[::-1]

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from kiemchung.matching.e5file import WORD_START, unigram_segment
+
 ARTIFACT = Path(__file__).parent / "artifacts" / "static-vectors.npz"
-WORD_START = "\u2581"  # SentencePiece's word-start marker
 
 
 class StaticEmbedder:
@@ -55,27 +56,8 @@ class StaticEmbedder:
 
     def _segment(self, word: str) -> tuple[int, ...]:
         """The most probable segmentation of one word into kept pieces (Viterbi over unigram scores)."""
-        text = WORD_START + word
-        size = len(text)
-        best = [0.0] + [-1e30] * size
-        piece_at = [-1] * (size + 1)
-        start_at = [0] * (size + 1)
-        for start in range(size):
-            if best[start] <= -1e29:
-                continue
-            for end in range(start + 1, min(size, start + self._longest) + 1):
-                piece = self._ids.get(text[start:end])
-                if piece is not None and best[start] + self._scores[piece] > best[end]:
-                    best[end], piece_at[end], start_at[end] = best[start] + self._scores[piece], piece, start
-            if best[start] + self._unknown_score > best[start + 1]:
-                best[start + 1], piece_at[start + 1], start_at[start + 1] = best[start] + self._unknown_score, -1, start
-        pieces = []
-        end = size
-        while end > 0:
-            if piece_at[end] >= 0:
-                pieces.append(piece_at[end])
-            end = start_at[end]
-        return tuple(reversed(pieces))
+        pieces = unigram_segment(WORD_START + word, self._ids, self._scores, self._longest, self._unknown_score)
+        return tuple(piece for piece in pieces if piece >= 0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (zero for a text with no kept piece)."""
