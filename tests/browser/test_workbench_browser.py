@@ -84,6 +84,9 @@ def test_triage_evidence_verdict_sign_off_publish_and_public_json_ld(
     page.fill("#quote-source", "Bộ Y tế, thông cáo báo chí")
     page.click("form:has(#quote) button[type=submit]")
     page.wait_for_selector("#evidence-2")
+    assert page.input_value("#rating") == ""  # no verdict chosen until someone chooses one (issue 11, item 10)
+    page.click("#verdict-form button[type=submit]")  # the browser refuses it: the choice is required
+    assert page.evaluate("document.querySelector('#rating').validity.valueMissing") is True
     page.select_option("#rating", "Sai")
     page.fill("#summary", "Không có bằng chứng nước chanh nóng chữa khỏi ung thư.")
     page.fill("#rebuttal", "Bộ Y tế khẳng định chưa có nghiên cứu nào như vậy [1] [2].\n"

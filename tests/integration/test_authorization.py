@@ -55,6 +55,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/cases/{case_id}/evidence"): TRIAGE,
     ("POST", "/api/v1/cases/{case_id}/evidence/file"): TRIAGE,
     ("GET", "/api/v1/cases/{case_id}/evidence/{evidence_id}/file"): READ,
+    ("PATCH", "/api/v1/cases/{case_id}/evidence/{evidence_id}"): TRIAGE,  # issue 11 item 4: correct evidence
+    ("DELETE", "/api/v1/cases/{case_id}/evidence/{evidence_id}"): TRIAGE,
     ("PUT", "/api/v1/cases/{case_id}/verdict"): TRIAGE,
     ("POST", "/api/v1/cases/{case_id}/signoff"): PUBLISH,
     ("POST", "/api/v1/cases/{case_id}/publish"): PUBLISH,
@@ -97,6 +99,9 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/cases/{case_id}/comments"): TRIAGE,
     ("POST", "/cases/{case_id}/evidence"): TRIAGE,
     ("POST", "/cases/{case_id}/evidence/file"): TRIAGE,
+    ("POST", "/cases/{case_id}/evidence/{evidence_id}/remove"): TRIAGE,
+    ("POST", "/cases/{case_id}/evidence/{evidence_id}/correct"): TRIAGE,
+    ("POST", "/cases/{case_id}/assign"): TRIAGE,  # issue 11 item 10: assign a colleague
     ("POST", "/cases/{case_id}/verdict"): TRIAGE,
     ("POST", "/cases/{case_id}/signoff"): PUBLISH,
     ("POST", "/cases/{case_id}/publish"): PUBLISH,

@@ -136,7 +136,7 @@ def test_each_page_offers_its_csv_with_its_filters(desks: Desks) -> None:
     queue = owner.get("/queue", params={"priority": "3", "status": "", "q": ""}).text
     link = unescape(re.search(r'<a class="export" href="([^"]+)"', queue).group(1))  # type: ignore[union-attr]
     assert link == "/api/v1/cases.csv?priority=3"
-    assert all(r["priority"] == "3" for r in _rows(owner.get(link)))
+    assert all(r["priority"] == "urgent" for r in _rows(owner.get(link)))
     for page, target in (("/alerts", "/api/v1/alerts.csv"), ("/status", "/api/v1/posts.csv"),
                          ("/?q=chanh", "/api/v1/factchecks.csv?q=chanh")):  # fmt: skip
         assert f'class="export" href="{target}"' in owner.get(page).text

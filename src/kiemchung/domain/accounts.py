@@ -27,6 +27,7 @@ ROLES: dict[str, frozenset[str]] = {
     "partner": frozenset({PUSH, MATCH}),  # machine tokens of partner organisations
 }
 USER_ROLES = ("admin", "editor", "factchecker", "viewer")
+LEAST_PRIVILEGED_ROLE = min(USER_ROLES, key=lambda role: len(ROLES[role]))  # what an invitation offers first
 ROLE_NAMES = {
     "admin": ("Quản trị", "Admin"),
     "editor": ("Biên tập", "Editor"),

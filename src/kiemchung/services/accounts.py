@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
-from kiemchung.domain.accounts import ADMIN, ROLES, USER_ROLES, Actor, roles_beyond
+from kiemchung.domain.accounts import ADMIN, READ, ROLES, TRIAGE, USER_ROLES, Actor, roles_beyond
 from kiemchung.errors import AuthenticationError, InputError, NotFoundError, PermissionDenied
 from kiemchung.services.throttle import SignInThrottle
 from kiemchung.store.accounts import AccountStore, Invite, PasswordReset, Session, User
@@ -138,6 +138,13 @@ class AccountService:
     def users(self, actor: Actor) -> list[User]:
         actor.require(ADMIN)
         return self.store.users(actor.organisation_id)
+
+    def colleagues(self, actor: Actor) -> list[tuple[int, str]]:
+        """Who in the actor's organisation a case can be assigned to (active people whose role works on cases):
+        id and display name only."""
+        actor.require(READ)
+        people = self.store.users(actor.organisation_id)
+        return [(u.id, u.display_name) for u in people if u.active and TRIAGE in ROLES.get(u.role, frozenset())]
 
     def invite(self, actor: Actor, email: str, role: str) -> tuple[Invite, str]:
         actor.require(ADMIN)

@@ -23,11 +23,13 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kiemchung.domain.accounts import PUBLISH, READ, TRIAGE, Actor
+from kiemchung.domain.citations import without_evidence
 from kiemchung.domain.imports import is_http_url
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
 from kiemchung.domain.records import factcheck_to_record
 from kiemchung.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from kiemchung.services.evidence_changes import corrected, evidence_detail, evidence_of, reason_of
 from kiemchung.services.matching import MatchService
 from kiemchung.services.repeats import attach_repeat, confirmed_repeat_of
 from kiemchung.settings import Settings
@@ -379,6 +381,42 @@ class CaseService:
                                  evidence=evidence_id, kind="quote")  # fmt: skip
         return self.store.get(case_id)
 
+    def remove_evidence(
+        self, actor: Actor, case_id: int, evidence_id: int, version: int | None, reason: str = ""
+    ) -> Case:
+        """Take a piece of evidence off the case (audited with what it was). The rebuttal's numbers follow; a
+        cited piece is refused. On a published case the public page changes with the next correction only."""
+        actor.require(TRIAGE)
+        case = self._owned(actor, case_id)
+        item = evidence_of(case, evidence_id)
+        rebuttal = without_evidence(case.rebuttal, [e.id for e in case.evidence], evidence_id)
+        with self.database.write() as connection:
+            CaseStore.remove_evidence(connection, case_id, evidence_id)
+            CaseStore.change(connection, case_id, case.version if version is None else version, rebuttal=rebuttal)
+            AuditStore.record_in(connection, case.organisation_id, actor, "evidence.remove", "case", case_id,
+                                 evidence=evidence_id, was=evidence_detail(item), reason=reason_of(reason),
+                                 published=case.status == "published")  # fmt: skip
+        return self.store.get(case_id)
+
+    def correct_evidence(self, actor: Actor, case_id: int, evidence_id: int, version: int | None,
+                         change: dict[str, str], reason: str = "") -> Case:  # fmt: skip
+        """Correct a URL (archived again) or a quote and its source; a document is replaced by uploading the
+        right file and removing this one. Audited with what it was and what it became."""
+        actor.require(TRIAGE)
+        case = self._owned(actor, case_id)
+        item = evidence_of(case, evidence_id)
+        values = corrected(item, change)
+        with self.database.write() as connection:
+            CaseStore.change_evidence(connection, case_id, evidence_id, **values)
+            CaseStore.change(connection, case_id, case.version if version is None else version)
+            AuditStore.record_in(connection, case.organisation_id, actor, "evidence.correct", "case", case_id,
+                                 evidence=evidence_id, was=evidence_detail(item), reason=reason_of(reason),
+                                 now={k: v for k, v in values.items() if k != "snapshot"},
+                                 published=case.status == "published")  # fmt: skip
+        if item.kind == "url":
+            self.archive_later(evidence_id)
+        return self.store.get(case_id)
+
     def document(self, actor: Actor, case_id: int, evidence_id: int) -> tuple[bytes, str, str]:
         actor.require(READ)
         case = self._readable(actor, case_id)
@@ -522,7 +560,8 @@ class CaseService:
 
 def _version_record(factcheck: FactCheck, case: Case) -> dict[str, Any]:
     """What a published version keeps: the record, the rebuttal and the evidence it cites."""
-    evidence = [{"n": n, "kind": e.kind, "title": e.title, "url": e.url, "quote": e.quote, "source": e.quote_source}
+    evidence = [{"n": n, "kind": e.kind, "title": e.title, "url": e.url, "quote": e.quote, "source": e.quote_source,
+                 "archived": e.snapshot is not None if e.kind == "url" else None}  # still archiving: not archived
                 for n, e in enumerate(case.evidence, start=1)]  # fmt: skip
     return {**factcheck_to_record(factcheck), "rebuttal": case.rebuttal, "evidence": evidence}
 

@@ -406,6 +406,20 @@ class CaseStore:
         return int(key[0])
 
     @staticmethod
+    def remove_evidence(connection: Connection, case_id: int, evidence_id: int) -> bool:
+        """Delete a piece of the case's evidence; False when the case has no such piece."""
+        result = connection.execute(delete(evidence).where(evidence.c.id == evidence_id, evidence.c.case_id == case_id))
+        return bool(result.rowcount)
+
+    @staticmethod
+    def change_evidence(connection: Connection, case_id: int, evidence_id: int, **values: Any) -> bool:
+        """Change a piece of the case's evidence; False when the case has no such piece."""
+        result = connection.execute(
+            update(evidence).where(evidence.c.id == evidence_id, evidence.c.case_id == case_id).values(**values)
+        )
+        return bool(result.rowcount)
+
+    @staticmethod
     def add_share(connection: Connection, case_id: int, organisation_id: int, user_id: int | None) -> bool:
         """Share the case with an organisation; False when it was shared with it already."""
         shared = connection.execute(

@@ -262,6 +262,37 @@ def upload_evidence(
     return case_json(context.cases.add_document(actor, case_id, file.filename or "", data))
 
 
+class EvidenceChange(BaseModel):
+    version: int = Field(description="The case version you read: a change made meanwhile is refused (409).")
+    url: str | None = None
+    quote: str | None = None
+    source: str | None = None
+    reason: str = Field("", max_length=500, description="Why (kept in the audit log).")
+
+
+@router.patch("/cases/{case_id}/evidence/{evidence_id}", tags=["workbench"])
+def correct_evidence(
+    case_id: int, evidence_id: int, change: EvidenceChange, actor: Triager, context: ContextDep
+) -> dict[str, Any]:
+    """Correct a URL (archived again) or a quote and its source. On a published case the public page changes
+    with the next published correction."""
+    values = {"url": change.url or "", "quote": change.quote or "", "source": change.source or ""}
+    return case_json(context.cases.correct_evidence(actor, case_id, evidence_id, change.version, values, change.reason))
+
+
+@router.delete("/cases/{case_id}/evidence/{evidence_id}", tags=["workbench"])
+def remove_evidence(
+    case_id: int,
+    evidence_id: int,
+    actor: Triager,
+    context: ContextDep,
+    version: int | None = Query(None, description="The case version you read (a change meanwhile is a 409)."),
+    reason: str = Query("", max_length=500),
+) -> dict[str, Any]:
+    """Remove a piece of evidence the rebuttal does not cite; the rebuttal's numbers follow."""
+    return case_json(context.cases.remove_evidence(actor, case_id, evidence_id, version, reason))
+
+
 @router.get("/cases/{case_id}/evidence/{evidence_id}/file", tags=["workbench"])
 def evidence_file(case_id: int, evidence_id: int, actor: Reader, context: ContextDep) -> Response:
     data, content_type, name = context.cases.document(actor, case_id, evidence_id)

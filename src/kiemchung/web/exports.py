@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from kiemchung.app_context import AppContext
 from kiemchung.domain.accounts import Actor
+from kiemchung.domain.priorities import priority_name
 from kiemchung.domain.spreadsheets import csv_document
 from kiemchung.services.factchecks import MAX_PER_PAGE, ArchiveQuery
 from kiemchung.store.cases import CaseFilter
@@ -79,8 +80,9 @@ def cases_csv(
 
 def _case_row(case: Any) -> dict[str, Any]:
     return {
-        "id": case.id, "claim": case.claim, "status": case.status, "priority": case.priority, "topic": case.topic,
-        "assignee": case.assignee, "spread": case.spread, "first_detected_at": case.first_detected_at,
+        "id": case.id, "claim": case.claim, "status": case.status, "priority": priority_name(case.priority),
+        "topic": case.topic, "assignee": case.assignee, "spread": case.spread,
+        "first_detected_at": case.first_detected_at,
         "updated_at": case.updated_at, "rating": case.rating_label, "summary": case.summary,
         "signed_off": case.signed_off_by is not None, "factcheck_id": case.factcheck_id,
         "published_at": case.published_at, "time_to_publication_s": case.time_to_publication_s,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kiemchung.domain.priorities import PRIORITY_WORDS
+
 LANGUAGES = ("vi", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -362,3 +364,23 @@ TREND_STRINGS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 _add_strings(TREND_STRINGS)
+
+DESK_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "choose_rating": "— chọn kết luận —", "rating_required": "Hãy chọn một kết luận.",
+        "assigned_to_me": "Việc của tôi", "assign_to": "Giao cho", "unassigned": "— chưa giao —", "assign": "Giao",
+        "remove_evidence": "Gỡ bằng chứng", "correct_evidence": "Sửa", "evidence_reason": "Lý do (ghi vào nhật ký)",
+        "evidence_after_publication": "Vụ việc đã đăng: thay đổi bằng chứng chỉ hiện công khai khi bạn đăng bản đính chính.",
+        "not_archived_public": "không lưu được bản sao — đọc tại nguồn",
+    },
+    "en": {
+        "choose_rating": "— choose a verdict —", "rating_required": "Choose a verdict.",
+        "assigned_to_me": "Assigned to me", "assign_to": "Assign to", "unassigned": "— nobody —", "assign": "Assign",
+        "remove_evidence": "Remove", "correct_evidence": "Correct", "evidence_reason": "Reason (kept in the audit log)",
+        "evidence_after_publication": "This case is published: evidence changes show publicly once you publish a correction.",
+        "not_archived_public": "not archived — read at the source",
+    },
+}  # fmt: skip
+_add_strings(DESK_STRINGS)
+_add_strings({language: {f"priority_{n}": word for n, word in enumerate(words)}
+              for language, words in PRIORITY_WORDS.items()})  # fmt: skip

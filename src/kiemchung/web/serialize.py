@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kiemchung.domain.priorities import priority_name
 from kiemchung.domain.sources import Source
 from kiemchung.store.accounts import Invite, User
 from kiemchung.store.cases import Case
@@ -17,8 +18,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 def case_json(case: Case, details: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": case.id, "claim": case.claim, "status": case.status, "priority": case.priority, "topic": case.topic,
-        "assignee_id": case.assignee_id, "assignee": case.assignee, "spread": case.spread, "version": case.version,
+        "id": case.id, "claim": case.claim, "status": case.status, "priority": case.priority,
+        "priority_name": priority_name(case.priority), "topic": case.topic, "assignee_id": case.assignee_id,
+        "assignee": case.assignee, "spread": case.spread, "version": case.version,
         "first_detected_at": _iso(case.first_detected_at), "updated_at": _iso(case.updated_at),
         "rating": case.rating_label, "summary": case.summary, "rebuttal": case.rebuttal,
         "needs_second_review": case.needs_second_review, "signed_off": case.signed_off_by is not None,

@@ -15,14 +15,25 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, READ, ROLES, TRIAGE, USER_ROLES, Actor
+from kiemchung.domain.accounts import (
+    ADMIN,
+    LEAST_PRIVILEGED_ROLE,
+    MANAGE_SOURCES,
+    PUBLISH,
+    READ,
+    ROLES,
+    TRIAGE,
+    USER_ROLES,
+    Actor,
+)
+from kiemchung.domain.priorities import PRIORITY_NAMES, parse_priority
 from kiemchung.errors import AuthenticationError, InputError, KiemchungError, RateLimited
 from kiemchung.services.workbench import TRANSITIONS
 from kiemchung.store.cases import STATUSES, CaseFilter
 from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep, FormDep
 from kiemchung.web.i18n import translator
-from kiemchung.web.pages import language_of, render, render_error
+from kiemchung.web.pages import language_of, render, render_error, templates
 from kiemchung.web.serialize import source_json
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +43,7 @@ Publisher = Annotated[Actor, Depends(needs(PUBLISH))]
 Admin = Annotated[Actor, Depends(needs(ADMIN))]
 SourceManager = Annotated[Actor, Depends(needs(MANAGE_SOURCES))]
 LOGIN_CSRF_COOKIE = "kc_login_csrf"
+templates.env.globals["priority_names"] = PRIORITY_NAMES  # a form's priority values: words, not numbers
 
 
 def _back(path: str, message: str | None = None) -> RedirectResponse:
@@ -52,6 +64,19 @@ def _int(value: object, name: str) -> int:
         return int(str(value))
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a whole number") from None
+
+
+def _priority_filter(value: str | None) -> int | None:
+    """A queue filter's priority (a word or a number); one it cannot read shows every priority."""
+    try:
+        return parse_priority(value)
+    except InputError:
+        return None
+
+
+def _colleagues(actor: Actor, context: ContextDep) -> list[tuple[int, str]]:
+    """Whom the actor may assign a case to (none for someone who may not assign)."""
+    return context.accounts.colleagues(actor) if actor.can(TRIAGE) else []
 
 
 def _optional_int(value: str | None) -> int | None:
@@ -130,16 +155,16 @@ async def accept_invite(request: Request, secret: str, context: ContextDep) -> R
 def queue(request: Request, actor: Reader, context: ContextDep) -> Response:
     p = request.query_params
     filters = CaseFilter(
-        status=p.get("status") or None, priority=_optional_int(p.get("priority")),
-        source_id=_optional_int(p.get("source_id")), topic=p.get("topic") or None, q=p.get("q", "")[:200],
-        sort=p.get("sort") or "recent",
+        status=p.get("status") or None, priority=_priority_filter(p.get("priority")),
+        source_id=_optional_int(p.get("source_id")), topic=p.get("topic") or None,
+        assignee_id=_optional_int(p.get("assignee_id")), q=p.get("q", "")[:200], sort=p.get("sort") or "recent",
     )  # fmt: skip
     context.cases.intake()
     cases, total = context.cases.queue(actor, filters)
     pending = context.cases.pending_matches(actor, [c.id for c in cases if c.status in {"new", "in_progress"}])
     return render(request, "queue.html", cases=cases, total=total, f=filters, statuses=STATUSES,
                   sources=context.sources.of_organisation(actor.organisation_id), topics=context.cases.topics(actor),
-                  pending_matches=pending,
+                  pending_matches=pending, colleagues=_colleagues(actor, context),
                   narrative_verdicts=context.narratives.case_verdicts(actor, [c.id for c in cases]),
                   message=p.get("msg"))  # fmt: skip
 
@@ -152,10 +177,15 @@ def open_case(request: Request, actor: Triager, context: ContextDep, form: FormD
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, actor: Reader, context: ContextDep) -> Response:
+    return _case_view(request, actor, context, case_id, message=request.query_params.get("msg"))
+
+
+def _case_view(request: Request, actor: Actor, context: ContextDep, case_id: int, status: int = 200,
+               **extra: Any) -> Response:  # fmt: skip
     case = context.cases.get(actor, case_id)
-    transitions = sorted(TRANSITIONS.get(case.status, set()))
-    return render(request, "case.html", case=case, ratings=context.cases.scale.labels, transitions=transitions,
-                  message=request.query_params.get("msg"))  # fmt: skip
+    return render(request, "case.html", status=status, case=case, ratings=context.cases.scale.labels,
+                  transitions=sorted(TRANSITIONS.get(case.status, set())), colleagues=_colleagues(actor, context),
+                  **extra)  # fmt: skip
 
 
 @router.post("/cases/{case_id}/update")
@@ -169,10 +199,18 @@ def update_case(request: Request, case_id: int, actor: Triager, context: Context
         assignee = None
     context.cases.update(
         actor, case_id, _int(form.get("version"), "version"), status=str(form.get("status") or "") or None,
-        assignee_id=assignee, priority=_optional_int(str(form.get("priority") or "")),
+        assignee_id=assignee, priority=parse_priority(str(form.get("priority") or "")),
         topic=str(form.get("topic") or ""),
     )  # fmt: skip
     return _back(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/assign")
+def assign_case(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    """Assign the case to a colleague (or to nobody), from the case page or the queue."""
+    assignee = _optional_int(str(form.get("assignee_id") or ""))
+    context.cases.update(actor, case_id, _optional_int(str(form.get("version") or "")), assignee_id=assignee)
+    return _back(_safe_next(form.get("next") or f"/cases/{case_id}"))
 
 
 @router.post("/cases/{case_id}/shares")
@@ -222,13 +260,42 @@ async def upload_evidence(request: Request, case_id: int, actor: Triager, contex
     return _back(f"/cases/{case_id}")
 
 
-@router.post("/cases/{case_id}/verdict")
+@router.post("/cases/{case_id}/evidence/{evidence_id}/remove")
+def remove_evidence(case_id: int, evidence_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    context.cases.remove_evidence(actor, case_id, evidence_id, _optional_int(str(form.get("version") or "")),
+                                  str(form.get("reason") or ""))  # fmt: skip
+    return _back(f"/cases/{case_id}#evidence-h")
+
+
+@router.post("/cases/{case_id}/evidence/{evidence_id}/correct")
+def correct_evidence(case_id: int, evidence_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    change = {key: str(form.get(key) or "") for key in ("url", "quote", "source")}
+    context.cases.correct_evidence(actor, case_id, evidence_id, _optional_int(str(form.get("version") or "")),
+                                   change, str(form.get("reason") or ""))  # fmt: skip
+    return _back(f"/cases/{case_id}#evidence-h")
+
+
+@router.post("/cases/{case_id}/verdict", response_class=HTMLResponse)
 def draft_verdict(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
-    context.cases.draft_verdict(
-        actor, case_id, _int(form.get("version"), "version"), str(form.get("rating") or ""),
-        str(form.get("summary") or ""), str(form.get("rebuttal") or ""), "second_review" in form,
-    )  # fmt: skip
+    """Save the draft; a form without a verdict, or one refused, comes back with what was typed and the reason."""
+    typed = {key: str(form.get(key) or "") for key in ("rating", "summary", "rebuttal")}
+    typed["second_review"] = "1" if "second_review" in form else ""
+    if not typed["rating"]:
+        return _verdict_form_again(request, actor, context, case_id, typed, rating_error=True)
+    try:
+        context.cases.draft_verdict(actor, case_id, _int(form.get("version"), "version"), typed["rating"],
+                                    typed["summary"], typed["rebuttal"], bool(typed["second_review"]))  # fmt: skip
+    except InputError as exc:
+        return _verdict_form_again(request, actor, context, case_id, typed, problem=str(exc))
     return _back(f"/cases/{case_id}")
+
+
+def _verdict_form_again(request: Request, actor: Actor, context: ContextDep, case_id: int, typed: dict[str, str],
+                        *, rating_error: bool = False, problem: str | None = None) -> Response:  # fmt: skip
+    """The case page again (422) with the verdict form as it was typed and the reason next to its field."""
+    t = translator(language_of(request))
+    return _case_view(request, actor, context, case_id, 422, typed=typed, verdict_error=problem,
+                      rating_error=t["rating_required"] if rating_error else None)  # fmt: skip
 
 
 @router.post("/cases/{case_id}/signoff")
@@ -299,6 +366,7 @@ def status(request: Request, actor: Reader, context: ContextDep) -> Response:
 
 def _admin_page(request: Request, actor: Actor, context: ContextDep, **extra: Any) -> Response:
     return render(request, "admin.html", users=context.accounts.users(actor), roles=USER_ROLES,
+                  default_role=LEAST_PRIVILEGED_ROLE,
                   token_roles=list(ROLES), tokens=context.accounts.list_tokens(actor),
                   subscriptions=context.subscriptions.all(actor),
                   audit=list(context.audit.entries(actor.organisation_id, 100)), **extra)  # fmt: skip
