@@ -322,3 +322,24 @@ def test_unarchived_evidence_is_published_as_not_archived_and_later_changes_need
     public = _public_evidence(page)
     assert len(public) == 3 and "Bộ Y tế cảnh báo tin giả" in public[2] and "không lưu được bản sao" not in page
     assert "Bỏ một trích dẫn lạc đề, thay nguồn [3]." in page
+
+
+def test_changing_signed_off_evidence_asks_for_a_new_sign_off(desk: dict[str, Any], site: Site) -> None:
+    """A second reviewer signed off the verdict with the evidence as it was; a change to that evidence needs
+    their (or another editor's) look again before it can be published."""
+    factchecker, editor = desk["factchecker"], desk["editor"]
+    case = _with_evidence(factchecker, site)
+    drafted = factchecker.put(f"/api/v1/cases/{case['id']}/verdict", json={
+        "version": case["version"], "rating": "Sai", "rebuttal": "Bộ Y tế nói không [1] [3].",
+        "second_review": True})  # fmt: skip
+    assert drafted.status_code == 200, drafted.text
+    signed = editor.post(f"/api/v1/cases/{case['id']}/signoff", json={"version": drafted.json()["version"]})
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["signed_off"] is True
+    evidence = [e["id"] for e in signed.json()["evidence"]]
+    corrected = factchecker.patch(f"/api/v1/cases/{case['id']}/evidence/{evidence[2]}", json={
+        "version": signed.json()["version"], "quote": "Chưa có nghiên cứu nào", "source": "Bộ Y tế"})  # fmt: skip
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["signed_off"] is False
+    refused = editor.post(f"/api/v1/cases/{case['id']}/publish", json={"version": corrected.json()["version"]})
+    assert refused.status_code in (403, 409, 422) and "sign" in refused.text.lower()

@@ -82,6 +82,10 @@ class Published:
     case: Case
 
 
+# A second sign-off covers the verdict with the evidence it was given: changing that evidence asks for a new one.
+SIGN_OFF_CLEARED: dict[str, Any] = {"signed_off_by": None, "signed_off_at": None}
+
+
 def parse_rebuttal(text: str, evidence_count: int) -> list[dict[str, Any]]:
     """One sentence per line; [n] cites the case's n-th piece of evidence. Unknown numbers are refused."""
     out = []
@@ -392,7 +396,8 @@ class CaseService:
         rebuttal = without_evidence(case.rebuttal, [e.id for e in case.evidence], evidence_id)
         with self.database.write() as connection:
             CaseStore.remove_evidence(connection, case_id, evidence_id)
-            CaseStore.change(connection, case_id, case.version if version is None else version, rebuttal=rebuttal)
+            CaseStore.change(connection, case_id, case.version if version is None else version, rebuttal=rebuttal,
+                             **SIGN_OFF_CLEARED)  # fmt: skip
             AuditStore.record_in(connection, case.organisation_id, actor, "evidence.remove", "case", case_id,
                                  evidence=evidence_id, was=evidence_detail(item), reason=reason_of(reason),
                                  published=case.status == "published")  # fmt: skip
@@ -408,7 +413,7 @@ class CaseService:
         values = corrected(item, change)
         with self.database.write() as connection:
             CaseStore.change_evidence(connection, case_id, evidence_id, **values)
-            CaseStore.change(connection, case_id, case.version if version is None else version)
+            CaseStore.change(connection, case_id, case.version if version is None else version, **SIGN_OFF_CLEARED)
             AuditStore.record_in(connection, case.organisation_id, actor, "evidence.correct", "case", case_id,
                                  evidence=evidence_id, was=evidence_detail(item), reason=reason_of(reason),
                                  now={k: v for k, v in values.items() if k != "snapshot"},
