@@ -187,3 +187,21 @@ def serve_app(app: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+MINISTRY_STATEMENT = article_page(
+    "Thông cáo của Bộ Y tế",
+    [
+        "Bộ Y tế khẳng định chưa có nghiên cứu nào cho thấy nước chanh nóng chữa khỏi ung thư.",
+        "Người bệnh cần điều trị theo phác đồ tại cơ sở y tế, không tự ý bỏ thuốc.",
+        "Các bác sĩ khuyến cáo người dân cảnh giác với thông tin sai lệch trên mạng xã hội.",
+    ],
+)
+
+
+@contextmanager
+def statement_site() -> Iterator[Site]:
+    """A site on loopback serving a ministry's statement at /thong-cao (evidence for the demo's lemon claim)."""
+    with serve_site() as site:
+        site.routes["/thong-cao"] = Route(MINISTRY_STATEMENT)
+        yield site

@@ -14,7 +14,7 @@ from kiemchung.app_context import AppContext
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT
 from tests.browser.harness import demo_context, free_port, launched_browser, serving, shot, sign_in
 from tests.integration.test_workbench import validate_claimreview
-from tests.servers import Route, Site, article_page, serve_site
+from tests.servers import Site, statement_site
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -35,12 +35,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def evidence_site() -> Iterator[Site]:
-    with serve_site() as site:
-        site.routes["/thong-cao"] = Route(article_page("Thông cáo của Bộ Y tế", [
-            "Bộ Y tế khẳng định chưa có nghiên cứu nào cho thấy nước chanh nóng chữa khỏi ung thư.",
-            "Người bệnh cần điều trị theo phác đồ tại cơ sở y tế, không tự ý bỏ thuốc.",
-            "Các bác sĩ khuyến cáo người dân cảnh giác với thông tin sai lệch trên mạng xã hội.",
-        ]))  # fmt: skip
+    with statement_site() as site:
         yield site
 
 

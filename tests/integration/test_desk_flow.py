@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_PASSWORD, set_up_demo
 from tests.integration.test_workbench import _client, wait_archived
-from tests.servers import Route, Site, article_page, serve_site
+from tests.servers import Route, Site, article_page, statement_site
 
 OTHER_ORGANISATION = "Đơn vị Khác"
 
@@ -42,12 +42,7 @@ def desk(app_context: AppContext) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def site() -> Iterator[Site]:
-    with serve_site() as running:
-        running.routes["/thong-cao"] = Route(article_page("Thông cáo của Bộ Y tế", [
-            "Bộ Y tế khẳng định chưa có nghiên cứu nào cho thấy nước chanh nóng chữa khỏi ung thư.",
-            "Người bệnh cần điều trị theo phác đồ tại cơ sở y tế, không tự ý bỏ thuốc.",
-            "Các bác sĩ khuyến cáo người dân cảnh giác với thông tin sai lệch trên mạng xã hội.",
-        ]))  # fmt: skip
+    with statement_site() as running:
         yield running
 
 
