@@ -61,7 +61,10 @@ from kiemchung.matching.pairmodel import (  # noqa: E402
     LABELS,
     LAYER_MATRICES,
     LAYER_VECTORS,
+    Encoder,
     PairModel,
+    file_digest,
+    logit,
     pair_ids,
 )
 
@@ -255,28 +258,6 @@ def torch_layers(model: E5File, first: int, last: int):  # type: ignore[no-untyp
     return [Layer(n) for n in range(first, last)]
 
 
-def embed_batch(model: E5File, batch: list[list[int]]):  # type: ignore[no-untyped-def]
-    import torch
-
-    dims = model.dimensions
-    length = max(len(s) for s in batch)
-    ids = np.full((len(batch), length), model.pad, dtype=np.int64)
-    mask = np.zeros((len(batch), length), dtype=bool)
-    for row, sequence in enumerate(batch):
-        ids[row, : len(sequence)] = sequence
-        mask[row, : len(sequence)] = True
-    unique, inverse = np.unique(ids, return_inverse=True)
-    words = model.word_rows(unique)[inverse.reshape(ids.shape)]
-    positions = model.tensor("emb.pos").reshape(dims.positions, dims.hidden)[:length]
-    x = words + positions + model.tensor("emb.type").reshape(-1, dims.hidden)[0]
-    x = torch.from_numpy(x.astype(np.float32))
-    x = torch.nn.functional.layer_norm(
-        x, (dims.hidden,), torch.from_numpy(model.tensor("emb.ln.w")), torch.from_numpy(model.tensor("emb.ln.b")),
-        dims.epsilon,
-    )  # fmt: skip
-    return x, torch.from_numpy(mask)
-
-
 def frozen_states(model: E5File, sequences: list[list[int]], name: str):  # type: ignore[no-untyped-def]
     """The output of the frozen layers for each sequence (float16, cached in bench/out)."""
     import torch
@@ -286,13 +267,15 @@ def frozen_states(model: E5File, sequences: list[list[int]], name: str):  # type
     if cache.exists():
         return torch.load(cache)
     layers = torch_layers(model, 0, FROZEN)
+    inputs = Encoder(model, [])  # the embedding step the product runs
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
     states: list = [None] * len(sequences)
     started = time.monotonic()
     with torch.no_grad():
         for start in range(0, len(order), 32):
             chosen = order[start : start + 32]
-            x, mask = embed_batch(model, [sequences[i] for i in chosen])
+            embedded, padding = inputs.embeddings([sequences[i] for i in chosen])
+            x, mask = torch.from_numpy(embedded), torch.from_numpy(padding)
             for layer in layers:
                 x = layer(x, mask)
             for row, i in enumerate(chosen):
@@ -467,11 +450,6 @@ def combination_examples(pair: PairModel, embedder: CachedEmbedder) -> tuple[lis
     return rows, labels
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return float(np.log(p / (1 - p)))
-
-
 def fit_combination(output: Path, embedder: CachedEmbedder, clip: float) -> tuple[float, float, float]:
     """Weights of the decision's and the pair model's log-odds in the final probability (the pair model's
     probability held within [clip, 1 - clip]); written into the artifact's metadata."""
@@ -493,10 +471,6 @@ def set_meta(output: Path, values: dict) -> None:
     meta = json.loads(str(arrays["meta"])) | values
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
     np.savez_compressed(output, **arrays)  # type: ignore[arg-type]
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:

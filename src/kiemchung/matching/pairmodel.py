@@ -66,6 +66,14 @@ class Encoder:
 
     def __call__(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
         """(hidden states [B, T, H], mask [B, T]) for a batch of token id lists."""
+        x, mask = self.embeddings(batch)
+        for layer in self.layers:
+            x = self._layer(x, mask, layer)
+        return x, mask
+
+    def embeddings(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The input of the first layer (word, position and type embeddings, normalised) and the mask, padded
+        to the longest sequence."""
         length = max(len(ids) for ids in batch)
         ids = np.full((len(batch), length), self.model.pad, dtype=np.int64)
         mask = np.zeros((len(batch), length), dtype=bool)
@@ -74,10 +82,7 @@ class Encoder:
             mask[row, : len(sequence)] = True
         unique, inverse = np.unique(ids, return_inverse=True)
         words = self.model.word_rows(unique)[inverse.reshape(ids.shape)]
-        x = _layer_norm(words + self.positions[:length] + self.token_type, *self.norm, self.epsilon)
-        for layer in self.layers:
-            x = self._layer(x, mask, layer)
-        return x, mask
+        return _layer_norm(words + self.positions[:length] + self.token_type, *self.norm, self.epsilon), mask
 
     def _layer(self, x: np.ndarray, mask: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
         batch, length, hidden = x.shape
@@ -142,7 +147,7 @@ class PairModel:
         with np.load(path) as data:
             trained = {k: data[k] for k in data.files if k != "meta"}
             meta = json.loads(str(data["meta"]))
-        if meta.get("base_sha256") != _digest(model.path):
+        if meta.get("base_sha256") != file_digest(model.path):
             return None
         return cls(model, trained, meta)
 
@@ -162,11 +167,12 @@ class PairModel:
     def combined(self, decision: float, same: float) -> float:
         """The final "same claim" probability from the decision's and the pair model's."""
         a, b, c = self.combination
-        z = a * _logit(decision) + b * _logit(min(max(same, self.clip), 1 - self.clip)) + c
+        z = a * logit(decision) + b * logit(min(max(same, self.clip), 1 - self.clip)) + c
         return float(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """log(p / (1 - p)), p held within [1e-4, 1 - 1e-4]."""
     p = min(max(p, 1e-4), 1 - 1e-4)
     return float(np.log(p / (1 - p)))
 
@@ -181,7 +187,7 @@ def _trained_layer(trained: dict[str, np.ndarray], number: int) -> dict[str, np.
     return layer
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
