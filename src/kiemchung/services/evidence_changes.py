@@ -28,18 +28,28 @@ def evidence_detail(item: Evidence) -> dict[str, Any]:
     return {key: value for key, value in kept.items() if value is not None}
 
 
+def checked_url(url: str) -> str:
+    """An evidence URL as stored (new or corrected); InputError unless it is http(s)."""
+    url = strip_controls(url).strip()
+    if not is_http_url(url):
+        raise InputError(f"not an http(s) URL: {url!r}")
+    return url
+
+
+def quote_values(quote: str, source: str) -> dict[str, str]:
+    """A quoted piece of evidence's stored values (new or corrected); InputError without words or source."""
+    quote, source = strip_controls(quote).strip(), strip_controls(source).strip()
+    if not quote or not source:
+        raise InputError("a quote needs its words and its source")
+    return {"quote": quote[:MAX_QUOTE], "quote_source": source[:2000], "title": source[:300]}
+
+
 def corrected(item: Evidence, change: dict[str, str]) -> dict[str, Any]:
     """The new values of a corrected piece of evidence, checked like a new one."""
-    if item.kind == "url":
-        url = strip_controls(change.get("url") or "").strip()
-        if not is_http_url(url):
-            raise InputError(f"not an http(s) URL: {url!r}")
-        return {"url": url, "title": None, "snapshot": None}  # archiving again: the old snapshot was another page
+    if item.kind == "url":  # archived again: the old snapshot was another page
+        return {"url": checked_url(change.get("url") or ""), "title": None, "snapshot": None}
     if item.kind == "quote":
-        quote, source = (strip_controls(change.get(k) or "").strip() for k in ("quote", "source"))
-        if not quote or not source:
-            raise InputError("a quote needs its words and its source")
-        return {"quote": quote[:MAX_QUOTE], "quote_source": source[:2000], "title": source[:300]}
+        return quote_values(change.get("quote") or "", change.get("source") or "")
     raise InputError("a document cannot be edited: upload the right file and remove this one")
 
 

@@ -29,7 +29,14 @@ from kiemchung.domain.models import FactCheck
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
 from kiemchung.domain.records import factcheck_to_record
 from kiemchung.errors import ConflictError, InputError, NotFoundError, PermissionDenied
-from kiemchung.services.evidence_changes import corrected, evidence_detail, evidence_of, reason_of
+from kiemchung.services.evidence_changes import (
+    checked_url,
+    corrected,
+    evidence_detail,
+    evidence_of,
+    quote_values,
+    reason_of,
+)
 from kiemchung.services.matching import MatchService
 from kiemchung.services.repeats import attach_repeat, confirmed_repeat_of
 from kiemchung.settings import Settings
@@ -320,9 +327,7 @@ class CaseService:
         """Evidence from a URL. Its text snapshot is taken in the background (`services/evidence.py`); until
         then the evidence is `archiving`. No remote site is fetched while the caller waits."""
         actor.require(TRIAGE)
-        url = strip_controls(url).strip()
-        if not is_http_url(url):
-            raise InputError(f"not an http(s) URL: {url!r}")
+        url = checked_url(url)
         case = self._owned(actor, case_id, details=False)
         with self.database.write() as connection:
             evidence_id = CaseStore.add_evidence(
@@ -371,15 +376,10 @@ class CaseService:
 
     def add_quote(self, actor: Actor, case_id: int, quote: str, source: str) -> Case:
         actor.require(TRIAGE)
-        quote, source = strip_controls(quote).strip(), strip_controls(source).strip()
-        if not quote or not source:
-            raise InputError("a quote needs its words and its source")
+        values = quote_values(quote, source)
         case = self._owned(actor, case_id, details=False)
         with self.database.write() as connection:
-            evidence_id = CaseStore.add_evidence(
-                connection, case_id, self._person(actor), kind="quote", title=source[:300], quote=quote[:MAX_COMMENT],
-                quote_source=source[:2000],
-            )  # fmt: skip
+            evidence_id = CaseStore.add_evidence(connection, case_id, self._person(actor), kind="quote", **values)
             CaseStore.change(connection, case_id, None)
             AuditStore.record_in(connection, case.organisation_id, actor, "evidence.add", "case", case_id,
                                  evidence=evidence_id, kind="quote")  # fmt: skip
