@@ -8,6 +8,7 @@ from functools import cached_property
 from kiemchung.domain.ratings import rating_scale
 from kiemchung.ingest.http import Fetcher
 from kiemchung.services.accounts import AccountService
+from kiemchung.services.alert_groups import AlertGroupService
 from kiemchung.services.alerts import AlertDispatcher
 from kiemchung.services.cards import CardService
 from kiemchung.services.collect import Collector, fetch_policy
@@ -22,11 +23,13 @@ from kiemchung.services.narratives import NarrativeService
 from kiemchung.services.pipeline import Processor
 from kiemchung.services.rate import MatchBudgets
 from kiemchung.services.reports import ReportService
+from kiemchung.services.retro import RetroMatcher
 from kiemchung.services.sources import SourceService
 from kiemchung.services.subscriptions import SubscriptionService
 from kiemchung.services.workbench import CaseService
 from kiemchung.settings import Settings
 from kiemchung.store.accounts import AccountStore
+from kiemchung.store.alert_groups import AlertGroupStore
 from kiemchung.store.alerts import AlertStore
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.cases import CaseStore
@@ -122,7 +125,8 @@ class AppContext:
 
     @cached_property
     def collector(self) -> Collector:
-        return Collector(self.database, self.source_store, self.inbox, self.fetcher, self.settings.fetch_workers)
+        return Collector(self.database, self.source_store, self.inbox, self.fetcher, self.settings.fetch_workers,
+                         lease_s=self.settings.worker_lease_seconds)  # fmt: skip
 
     @cached_property
     def processor(self) -> Processor:
@@ -137,6 +141,10 @@ class AppContext:
         return TrendService(self.database)
 
     @cached_property
+    def alert_groups(self) -> AlertGroupService:
+        return AlertGroupService(self.database, AlertGroupStore(self.database))
+
+    @cached_property
     def dispatcher(self) -> AlertDispatcher:
         return AlertDispatcher(self.settings, self.alert_store)
 
@@ -148,8 +156,12 @@ class AppContext:
     def cases(self) -> CaseService:
         return CaseService(
             self.settings, self.database, self.case_store, self.factcheck_store, self.matching, self.organisations,
-            self.evidence_archiver.submit, rating_scale(self.settings.rating_scale),
+            self.evidence_archiver.submit, rating_scale(self.settings.rating_scale), retro_later=self.retro.submit,
         )  # fmt: skip
+
+    @cached_property
+    def retro(self) -> RetroMatcher:
+        return RetroMatcher(self.settings, self.database, self.matching, self.factcheck_store)
 
     @cached_property
     def reports(self) -> ReportService:
@@ -175,6 +187,7 @@ class AppContext:
         return Monitor(
             self.collector, self.processor, self.dispatcher, self.inbox, intake=self.cases.intake,
             subscriptions=self.subscriptions.refresh_due, recalibrate=self.matching.refit_if_reviewed,
+            retro=self.retro.run_waiting,
         )  # fmt: skip
 
     @cached_property
@@ -184,6 +197,8 @@ class AppContext:
     def close(self) -> None:
         if "evidence_archiver" in self.__dict__:
             self.evidence_archiver.close()
+        if "retro" in self.__dict__:
+            self.retro.close()
         if "fetcher" in self.__dict__:
             self.fetcher.close()
         if "dispatcher" in self.__dict__:

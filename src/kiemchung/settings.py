@@ -109,6 +109,21 @@ class Settings:
     fetch_workers: int = _setting(
         4, "Sources fetched at the same time (still one request at a time per host).", "FETCH_WORKERS"
     )
+    worker_lease_seconds: int = _setting(
+        300,
+        "Seconds a `run` worker holds the inbox items (and the host) it took; a worker that stopped leaves them to "
+        "others after this.",
+        "WORKER_LEASE_SECONDS",
+    )
+    worker_max_attempts: int = _setting(
+        3, "Times an inbox item is tried before it is set aside as dead, with the last error.", "WORKER_MAX_ATTEMPTS"
+    )
+    index_check_seconds: float = _setting(
+        2.0,
+        "Seconds between two checks of the archive for new or changed fact-checks (every worker's match index "
+        "follows the database).",
+        "INDEX_CHECK_SECONDS",
+    )
     run_pipeline: bool = _setting(
         False, "Run the monitoring pipeline inside `serve` (use one pipeline per database).", "RUN_PIPELINE"
     )
@@ -275,6 +290,11 @@ def _validate(settings: Settings) -> None:
     for name in ("checkworthy_threshold", "copy_threshold", "narrative_granularity", "narrative_regroup_distance"):
         if not 0.0 < getattr(settings, name) <= 1.0:
             raise ConfigError(f"KIEMCHUNG_{name.upper()} must be in (0, 1]")
+    if settings.worker_lease_seconds < 1 or settings.worker_max_attempts < 1 or settings.index_check_seconds < 0:
+        raise ConfigError(
+            "KIEMCHUNG_WORKER_LEASE_SECONDS and KIEMCHUNG_WORKER_MAX_ATTEMPTS must be at least 1, "
+            "KIEMCHUNG_INDEX_CHECK_SECONDS at least 0"
+        )
     if settings.spread_sources < 2 or settings.spread_minutes < 1:
         raise ConfigError("KIEMCHUNG_SPREAD_SOURCES must be at least 2 and KIEMCHUNG_SPREAD_MINUTES at least 1")
     if settings.webhook_url and not settings.webhook_url.startswith(("http://", "https://")):

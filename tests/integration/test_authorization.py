@@ -39,6 +39,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("PATCH", "/api/v1/sources/{name}"): MANAGE_SOURCES,
     ("DELETE", "/api/v1/sources/{name}"): MANAGE_SOURCES,
     ("GET", "/api/v1/alerts"): READ,
+    ("GET", "/api/v1/alerts/groups"): READ,  # issue 11 item 9: floods read as groups, acknowledged once
+    ("POST", "/api/v1/alerts/groups/state"): TRIAGE,
     ("GET", "/api/v1/cases.csv"): READ,  # exports (issue 11, item 11): the JSON lists' rows as CSV
     ("GET", "/api/v1/alerts.csv"): READ,
     ("GET", "/api/v1/factchecks.csv"): PUBLIC,
@@ -61,6 +63,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/cases/{case_id}/signoff"): PUBLISH,
     ("POST", "/api/v1/cases/{case_id}/publish"): PUBLISH,
     ("POST", "/api/v1/matches/{match_id}/feedback"): TRIAGE,
+    ("POST", "/api/v1/cases/{case_id}/review"): TRIAGE,  # issue 11 item 9: bulk confirm / reject
     ("GET", "/api/v1/users"): ADMIN,
     ("POST", "/api/v1/invites"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
@@ -78,6 +81,8 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/factchecks/{factcheck_id}/card.png"): PUBLIC,  # 404 unless the fact-check was published here
     ("GET", "/feed.xml"): PUBLIC,
     ("GET", "/claimreviews.json"): PUBLIC,
+    ("GET", "/sitemap.xml"): PUBLIC,  # issue 11 item 6: the fact-checks published here, for search engines
+    ("GET", "/robots.txt"): PUBLIC,
     ("GET", "/match"): PUBLIC,
     ("POST", "/match"): PUBLIC,
     ("GET", "/login"): PUBLIC,
@@ -96,6 +101,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/cases/{case_id}/shares"): PUBLISH,
     ("POST", "/cases/{case_id}/shares/{organisation_id}/remove"): PUBLISH,
     ("POST", "/matches/{match_id}/feedback"): TRIAGE,
+    ("POST", "/cases/{case_id}/review"): TRIAGE,
     ("POST", "/cases/{case_id}/comments"): TRIAGE,
     ("POST", "/cases/{case_id}/evidence"): TRIAGE,
     ("POST", "/cases/{case_id}/evidence/file"): TRIAGE,
@@ -106,6 +112,7 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/cases/{case_id}/signoff"): PUBLISH,
     ("POST", "/cases/{case_id}/publish"): PUBLISH,
     ("GET", "/alerts"): READ,
+    ("POST", "/alerts/groups/state"): TRIAGE,
     ("GET", "/sources"): READ,
     ("POST", "/sources"): MANAGE_SOURCES,
     ("POST", "/sources/{source_id}/toggle"): MANAGE_SOURCES,
@@ -159,6 +166,10 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/trends"): READ,
     ("GET", "/narratives/{narrative_id}/trend.csv"): READ,
     ("GET", "/trends"): READ,
+    # retro-matching (issue 16): the organisation's own fact-checks; editors start a search
+    ("POST", "/api/v1/factchecks/{factcheck_id}/retro-match"): PUBLISH,
+    ("GET", "/api/v1/factchecks/{factcheck_id}/retro-match"): READ,
+    ("POST", "/cases/{case_id}/retro-match"): PUBLISH,
 }
 ACTORS = ["anonymous", "viewer", "factchecker", "editor", "admin", "partner"]
 

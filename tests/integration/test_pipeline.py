@@ -278,7 +278,8 @@ def test_an_item_that_breaks_processing_is_set_aside_and_the_rest_flows(app_cont
         processor.checkworthiness.score = real_score  # type: ignore[method-assign]
     assert app_context.post_store.get("ok-1") and app_context.post_store.get("ok-2")
     assert app_context.post_store.get("bad") is None
-    assert app_context.inbox.counts()["pending"] == 0
+    counts = app_context.inbox.counts()
+    assert counts["pending"] == 0 and counts["dead"] == 1  # tried WORKER_MAX_ATTEMPTS times, then set aside
     [(key, reason)] = app_context.inbox.rejected()
     assert key == "bad" and reason == "processing failed: RuntimeError: a bug met an unexpected sentence"
 

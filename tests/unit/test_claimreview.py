@@ -1,5 +1,6 @@
 import json
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -7,6 +8,7 @@ from kiemchung.domain.claimreview import (
     claimreview_json,
     factcheck_from_claimreview,
     factcheck_to_claimreview,
+    first_appearance_of,
     iter_claimreview_objects,
     ld_json_blocks,
 )
@@ -74,3 +76,28 @@ def test_invalid_records_say_why(record: object, reason: str) -> None:
 def test_a_known_rating_gets_its_place_on_the_default_scale() -> None:
     fc = factcheck_from_record({"id": 7, "claim": "x", "rating": "sai"})
     assert fc.id == "7" and fc.rating == Rating("Sai", 2, 5, 1)
+
+
+def test_the_claim_carries_its_appearances_first_appearance_and_date_and_a_correction_its_date() -> None:
+    fc = FactCheck("kc-1", "Uống nước chanh chữa khỏi ung thư", Rating("Sai", 2, 5, 1), url="https://kc.example/fc",
+                   published=date(2026, 3, 2), claim_date=date(2026, 2, 27), first_appearance="https://b.example/2",
+                   appearances=("https://a.example/1", "https://b.example/2"))  # fmt: skip
+    item = factcheck_to_claimreview(fc)["itemReviewed"]
+    assert item["@type"] == "Claim" and item["datePublished"] == "2026-02-27"
+    assert item["appearance"] == [{"@type": "CreativeWork", "url": "https://a.example/1"},
+                                  {"@type": "CreativeWork", "url": "https://b.example/2"}]  # fmt: skip
+    assert item["firstAppearance"] == {"@type": "CreativeWork", "url": "https://b.example/2"}
+    assert "dateModified" not in factcheck_to_claimreview(fc)  # never corrected
+    corrected = factcheck_to_claimreview(replace(fc, modified=datetime(2026, 3, 5, 8, 30, tzinfo=UTC)))
+    assert corrected["dateModified"] == "2026-03-05T08:30:00+00:00" and corrected["datePublished"] == "2026-03-02"
+
+
+def test_the_first_appearance_is_the_earliest_dated_else_the_first_listed() -> None:
+    early, late = datetime(2026, 2, 27, 9, tzinfo=UTC), datetime(2026, 2, 28, tzinfo=UTC)
+    seen = [("https://a.example/1", late), ("https://b.example/2", None), ("https://c.example/3", early)]
+    assert first_appearance_of(seen) == ("https://c.example/3", early)
+    naive = datetime(2026, 2, 27, 8)  # a naive time is read as UTC: earlier than 9:00 UTC
+    assert first_appearance_of([*seen, ("https://d.example/4", naive)]) == ("https://d.example/4", naive)
+    assert first_appearance_of([("https://a.example/1", None), ("https://b.example/2", None)]) == (
+        "https://a.example/1", None)  # fmt: skip
+    assert first_appearance_of([]) is None

@@ -17,6 +17,7 @@ from kiemchung.cli.base import app_of, cli, prepare_database, require_database
 from kiemchung.domain.sources import KINDS, Source
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.services.monitor import MonitorStatus
+from kiemchung.services.workers import single_runner
 
 IMPORT_SOURCE = "import"
 ORGANISATION = click.option(
@@ -152,7 +153,7 @@ def sources_sync(ctx: click.Context, file: Path | None) -> None:
 @ORGANISATION
 @click.pass_context
 def sources_rejected(ctx: click.Context, name: str | None, limit: int, organisation: str | None) -> None:
-    """Items a source delivered that could not be used, with the reason."""
+    """Items a source delivered that could not be used, or that failed every attempt (dead), with the reason."""
     app = app_of(ctx)
     require_database(app)
     source_id = _source(app, name, organisation).id if name else None
@@ -168,6 +169,7 @@ def run_command(ctx: click.Context, once: bool, status_every: float) -> None:
     """Run the monitoring pipeline: fetch → extract → de-duplicate → check-worthiness → match → alert."""
     app = app_of(ctx)
     require_database(app)
+    ctx.with_resource(single_runner(app.database))  # SQLite: one worker; PostgreSQL: any number
     if app.settings.sources_file:
         app.sources.sync(Path(app.settings.sources_file))
     monitor = app.monitor

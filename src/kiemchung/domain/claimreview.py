@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -185,6 +186,7 @@ def factcheck_to_claimreview(fc: FactCheck) -> dict[str, Any]:
             "url": fc.url,
             "claimReviewed": fc.claim,
             "datePublished": fc.published.isoformat() if fc.published else None,
+            "dateModified": fc.modified.isoformat() if fc.modified else None,
             "inLanguage": fc.language,
             "description": fc.summary,
             "author": author if len(author) > 1 else None,
@@ -192,6 +194,19 @@ def factcheck_to_claimreview(fc: FactCheck) -> dict[str, Any]:
             "itemReviewed": item,
         }
     )
+
+
+def first_appearance_of(seen: Sequence[tuple[str, datetime | None]]) -> tuple[str, datetime | None] | None:
+    """Of the places a claim was seen (address, when it was published there, if known), the first known
+    appearance: the earliest dated one; the first listed when none has a date; None when there is none."""
+    dated: list[tuple[str, datetime]] = [(url, when) for url, when in seen if when is not None]
+    if dated:
+        return min(dated, key=lambda pair: _aware(pair[1]))
+    return seen[0] if seen else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def claimreview_json(fc: FactCheck) -> str:

@@ -42,6 +42,7 @@ class FactCheck:
     first_appearance: str | None = None
     evidence_links: tuple[str, ...] = ()
     updated_at: datetime | None = field(default=None, compare=False)
+    modified: datetime | None = field(default=None, compare=False)  # its newest correction (version 2 on)
 
 
 @dataclass(frozen=True)

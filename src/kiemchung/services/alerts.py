@@ -2,6 +2,10 @@
 
 Rate-limited per channel: at most one message per ALERT_DIGEST_SECONDS. The first alert after a quiet
 period goes out at once; alerts that arrive meanwhile wait and leave together as one digest.
+
+Any number of workers may deliver: a channel is served by one worker at a time, under a lease in the database
+(store/leases.py), taken before its undelivered alerts are read and given back once they are marked delivered;
+so two workers never send the same alert, and the digest interval holds across workers.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from typing import Any
 import httpx
 
 from kiemchung.domain.chat_messages import alert_text, burst_lines, chat_text
+from kiemchung.services.workers import worker_name
 from kiemchung.settings import Settings
 from kiemchung.store.alerts import Alert, AlertStore
+from kiemchung.store.leases import LeaseStore
 
 DIGEST_LIMIT = 200
 SIGNATURE_HEADER = "X-Kiemchung-Signature"
@@ -129,9 +135,14 @@ def configured_channels(settings: Settings) -> list[Channel]:
 
 
 class AlertDispatcher:
-    def __init__(self, settings: Settings, store: AlertStore, channels: Sequence[Channel] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: AlertStore, channels: Sequence[Channel] | None = None,
+        worker: str | None = None,
+    ) -> None:  # fmt: skip
         self.settings = settings
         self.store = store
+        self.leases = LeaseStore(store.database)
+        self.worker = worker or worker_name()
         self.channels = list(configured_channels(settings) if channels is None else channels)
         self.errors: dict[str, str] = {}
         self.failures: dict[str, int] = {}  # failed deliveries per channel since start, for /metrics
@@ -145,19 +156,35 @@ class AlertDispatcher:
         now = now or datetime.now(UTC)
         sent: dict[str, int] = {}
         for channel in self.channels:
-            last = self.store.last_delivery(channel.name)
-            if not force and last and now - last < timedelta(seconds=self.settings.alert_digest_seconds):
-                continue
-            alerts = self.store.undelivered(channel.name, DIGEST_LIMIT)
-            if not alerts:
-                continue
+            lease = f"alerts:{channel.name}"
+            if not self.leases.claim(lease, self.worker, self._lease_s()):
+                continue  # another worker is delivering on this channel
             try:
-                channel.send(alerts)
-            except DeliveryError as exc:
-                self.errors[channel.name] = str(exc)  # kept undelivered: tried again at the next round
-                self.failures[channel.name] = self.failures.get(channel.name, 0) + 1
-                continue
-            self.errors.pop(channel.name, None)
-            self.store.mark_delivered(channel.name, [a.id for a in alerts])
-            sent[channel.name] = len(alerts)
+                count = self._deliver(channel, now, force)
+            finally:
+                self.leases.release(lease, self.worker)
+            if count:
+                sent[channel.name] = count
         return sent
+
+    def _lease_s(self) -> float:
+        """Long enough for one message to be sent, whatever the wait for the server (a few fetch timeouts); a
+        worker killed while delivering holds the channel up this long."""
+        return 4 * self.settings.fetch_timeout
+
+    def _deliver(self, channel: Channel, now: datetime, force: bool) -> int:
+        last = self.store.last_delivery(channel.name)
+        if not force and last and now - last < timedelta(seconds=self.settings.alert_digest_seconds):
+            return 0
+        alerts = self.store.undelivered(channel.name, DIGEST_LIMIT)
+        if not alerts:
+            return 0
+        try:
+            channel.send(alerts)
+        except DeliveryError as exc:
+            self.errors[channel.name] = str(exc)  # kept undelivered: tried again at the next round
+            self.failures[channel.name] = self.failures.get(channel.name, 0) + 1
+            return 0
+        self.errors.pop(channel.name, None)
+        self.store.mark_delivered(channel.name, [a.id for a in alerts])
+        return len(alerts)

@@ -6,6 +6,11 @@ are ignored, so nothing is doubled). A failure is recorded on the source with it
 backs off; it never stops the other sources. Sources are fetched side by side by a few workers (the
 fetcher still sends one request at a time to a host, with its pause), so a slow source holds up one worker
 for at most its deadline, never the others.
+
+Several `kiemchung run` workers on one database fetch each host by one worker at a time: the scheduled fetch
+(`collect_due`) takes the host's lease in the database first (store/leases.py), reads its sources again and
+fetches only those still due; giving the lease back keeps it closed for the host's politeness pause, so the
+pause holds across workers too.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from kiemchung.domain.sources import Source
+from kiemchung.errors import NotFoundError
 from kiemchung.ingest.feeds import parse_feed
 from kiemchung.ingest.files import dropped_files, read_records
 from kiemchung.ingest.html import Article, extract_article
@@ -30,9 +36,11 @@ from kiemchung.ingest.http import Fetcher, FetchError, FetchPolicy
 from kiemchung.ingest.items import Item, canonical_url
 from kiemchung.ingest.lines import LineError
 from kiemchung.ingest.sitemaps import SitemapEntry, parse_sitemap
+from kiemchung.services.workers import worker_name
 from kiemchung.settings import Settings
 from kiemchung.store.database import Database
 from kiemchung.store.inbox import InboxStore
+from kiemchung.store.leases import LeaseStore
 from kiemchung.store.sources import SourceStore
 
 CHUNK = 20  # items per transaction while pages are being fetched
@@ -40,6 +48,8 @@ FILE_CHUNK = 500
 MAX_SITEMAPS = 20
 DEFAULT_MAX_PAGES = 50
 DEFAULT_WORKERS = 4
+HOST_LEASE_S = 300  # a worker that stopped while fetching a host leaves it to the others after this
+SCHEDULED = ("feed", "sitemap", "page", "folder")
 Progress = Callable[[int], None]
 
 
@@ -73,9 +83,12 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 class Collector:
     def __init__(
         self, database: Database, sources: SourceStore, inbox: InboxStore, fetcher: Fetcher,
-        workers: int = DEFAULT_WORKERS,
+        workers: int = DEFAULT_WORKERS, worker: str | None = None, lease_s: float = HOST_LEASE_S,
     ) -> None:  # fmt: skip
         self.database = database
+        self.leases = LeaseStore(database)
+        self.worker = worker or worker_name()
+        self.lease_s = lease_s
         self.sources = sources
         self.inbox = inbox
         self.fetcher = fetcher
@@ -84,24 +97,48 @@ class Collector:
         self._timings_lock = threading.Lock()
 
     def collect_due(self, now: datetime | None = None) -> list[CollectReport]:
+        """Collect the sources due, of the hosts no other worker is fetching (see the module docstring)."""
         now = now or datetime.now(UTC)
-        return self.collect_all(self.sources.due(now, ("feed", "sitemap", "page", "folder")))
+        return self.collect_all(self.sources.due(now, SCHEDULED), shared=True)
 
-    def collect_all(self, sources: Sequence[Source]) -> list[CollectReport]:
+    def collect_all(self, sources: Sequence[Source], shared: bool = False) -> list[CollectReport]:
         """Collect the sources side by side, `workers` hosts at a time, one host's sources one after another
-        (so a slow host holds up one worker only); the reports in the sources' order."""
+        (so a slow host holds up one worker only); the reports in the sources' order. `shared`: only under
+        each host's lease, and only the sources still due then."""
         by_host: dict[str, list[Source]] = defaultdict(list)
         for source in sources:
             by_host[_host(source)].append(source)
         groups = list(by_host.values())
+        collect = self._collect_shared if shared else self._collect_group
         if len(groups) <= 1 or self.workers <= 1:
-            return [self.collect(source) for source in sources]
-        with ThreadPoolExecutor(min(self.workers, len(groups)), thread_name_prefix="kiemchung-collect") as pool:
-            reports = {id(s): r for group in pool.map(self._collect_group, groups) for s, r in group}
-        return [reports[id(source)] for source in sources]
+            reports = {id(s): r for group in groups for s, r in collect(group)}
+        else:
+            with ThreadPoolExecutor(min(self.workers, len(groups)), thread_name_prefix="kiemchung-collect") as pool:
+                reports = {id(s): r for group in pool.map(collect, groups) for s, r in group}
+        return [reports[id(source)] for source in sources if id(source) in reports]
 
     def _collect_group(self, sources: list[Source]) -> list[tuple[Source, CollectReport]]:
         return [(source, self.collect(source)) for source in sources]
+
+    def _collect_shared(self, sources: list[Source]) -> list[tuple[Source, CollectReport]]:
+        host = _host(sources[0])
+        lease = f"fetch:{host}"
+        if not self.leases.claim(lease, self.worker, self.lease_s):
+            return []  # another worker is fetching this host
+        try:
+            return [(source, self.collect(fresh)) for source in sources if (fresh := self._still_due(source))]
+        finally:
+            pause = 0.0 if host.startswith("folder:") else self.fetcher.policy.host_interval_s
+            self.leases.release(lease, self.worker, datetime.now(UTC) + timedelta(seconds=pause))
+
+    def _still_due(self, source: Source) -> Source | None:
+        """The source as it is now, if it is still enabled and due (another worker may have fetched it)."""
+        try:
+            fresh = self.sources.get(source.id)
+        except NotFoundError:
+            return None
+        due = fresh.next_fetch_at is None or fresh.next_fetch_at <= datetime.now(UTC)
+        return fresh if fresh.enabled and due else None
 
     def collect(self, source: Source) -> CollectReport:
         report = CollectReport(source.name)

@@ -23,7 +23,6 @@ from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.matches import MatchStore
 
 MAX_TEXT_BYTES = 1_000_000
-CHECK_EVERY_S = 2.0
 SAVE_EVERY_S = 60
 SUGGESTION_SHARE = 0.5  # a best match scoring at least this share of the threshold is kept for review
 MIN_REPORTED_SCORE = 0.01
@@ -142,15 +141,17 @@ class MatchService:
     def index(self, progress: Progress | None = None) -> MatchIndex:
         """The index, loaded from disk, brought up to date with the archive, rebuilt if missing or stale.
 
-        The archive is asked for changes at most once every CHECK_EVERY_S seconds (and after every import
-        through this service), so that single requests do not pay a count over the whole archive.
+        The archive is asked for changes at most once every INDEX_CHECK_SECONDS (and after every import
+        through this service), so that single requests do not pay a count over the whole archive; so every
+        worker's index follows fact-checks another process added or changed within that time.
         """
         with self._lock:
             dimension = self.embedder.dimension if self.embedder else None
             if self._index is None:
                 self._index = MatchIndex.load(self.settings.index_dir, dimension, self.static)
                 self._checked = 0.0
-            if time.monotonic() - self._checked < CHECK_EVERY_S and self._index is not None:
+            fresh = time.monotonic() - self._checked < self.settings.index_check_seconds
+            if fresh and self._index is not None:
                 return self._index
             if self._index is None or not self._catch_up(self._index):
                 self._index = self._rebuild(dimension, progress)

@@ -26,6 +26,7 @@ PROCESS_IDLE_S = 0.5
 ALERT_POLL_S = 2.0
 ERROR_PAUSE_S = 2.0
 RECALIBRATE_EVERY_S = 600.0
+RETRO_POLL_S = 5.0
 
 
 @dataclass
@@ -41,7 +42,8 @@ class MonitorStatus:
         p = self.processed
         return (
             f"collected {self.collected} · processed {p.stored} posts ({p.sentences} sentences) · "
-            f"duplicates {p.duplicates} · copies {p.copies} · rejected {p.rejected} · matched {p.matched} · "
+            f"duplicates {p.duplicates} · copies {p.copies} · rejected {p.rejected} · dead {p.dead} · "
+            f"matched {p.matched} · "
             f"alerts {p.alerts} (sent {self.delivered}) · backlog {backlog}"
         )
 
@@ -57,6 +59,7 @@ class Monitor:
         intake: Callable[[], int] | None = None,
         subscriptions: Callable[[], int] | None = None,
         recalibrate: Callable[[], object] | None = None,
+        retro: Callable[[threading.Event], int] | None = None,
     ) -> None:
         self.collector = collector
         self.processor = processor
@@ -66,6 +69,7 @@ class Monitor:
         self.intake = intake or (lambda: 0)  # puts new suggestions and spreading claims into the queue
         self.subscriptions = subscriptions or (lambda: 0)  # other organisations' fact-checks, hourly
         self.recalibrate = recalibrate or (lambda: None)  # reviewers' verdicts on suggestions → calibration
+        self.retro = retro or (lambda _stop: 0)  # queued retro-match jobs (services/retro.py)
         self._recalibrated = 0.0
         self.status = MonitorStatus()
         self._lock = threading.Lock()
@@ -97,12 +101,14 @@ class Monitor:
     # -- continuously -----------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> list[threading.Thread]:
-        """Start the three loops; they end when `stop` is set."""
+        """Start the loops (fetch, process, alerts, retro-matching); they end when `stop` is set."""
         threads = [
             threading.Thread(target=self._loop, args=(stop, self._fetch_step, FETCH_POLL_S), name="fetch", daemon=True),
             threading.Thread(target=self._loop, args=(stop, self._process_step, PROCESS_IDLE_S), name="process",
                              daemon=True),
             threading.Thread(target=self._loop, args=(stop, self._alert_step, ALERT_POLL_S), name="alerts",
+                             daemon=True),
+            threading.Thread(target=self._loop, args=(stop, lambda: self.retro(stop) > 0, RETRO_POLL_S), name="retro",
                              daemon=True),
         ]  # fmt: skip
         for thread in threads:

@@ -1,11 +1,13 @@
 """The processing stages: normalise → de-duplicate → split → check-worthiness → match → store → alert
 (repeats, spreading claims, and the bursts of the narratives the stored posts joined).
 
-Items are taken from the inbox in batches. Everything a batch produces — posts, fingerprints, claims,
+Items are taken from the inbox in batches, under a lease (store/inbox.py), so any number of workers may share
+one PostgreSQL database; a batch is written only while its worker still holds every item's lease (else it is
+rolled back and left to the worker now holding them). Everything a batch produces — posts, fingerprints, claims,
 suggested matches, alerts — and the inbox entries' new state are written in ONE transaction. A process
-killed at any moment leaves each item either untouched (pending: processed again at restart) or fully
-stored and settled; never half, never twice. In-memory indexes (copies, spreading claims) are rebuilt from
-the database at start and after a failed batch.
+killed at any moment leaves each item either untouched (pending: processed again once its lease expires,
+or at once when a worker starts on SQLite) or fully stored and settled; never half, never twice. In-memory
+indexes (copies, spreading claims) are rebuilt from the database at start and after a failed batch.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from kiemchung.monitoring.spread import SpreadWindow
 from kiemchung.services.matching import MatchService, check_text
 from kiemchung.services.narrative_trends import TrendService
 from kiemchung.services.narratives import NarrativeService, PendingClaim
+from kiemchung.services.workers import worker_name
 from kiemchung.settings import Settings
 from kiemchung.store.alerts import AlertStore, NewAlert
 from kiemchung.store.database import Database
@@ -59,12 +62,18 @@ MIN_SPREAD_WORDS = 6
 RECORD_KINDS = {"folder", "push", "import"}  # sources whose items carry their own post ids
 
 
+class LeaseLost(Exception):
+    """Another worker took over an item of the batch (our lease had expired): nothing of the batch is written."""
+
+
 @dataclass
 class BatchReport:
     taken: int = 0
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    dead: int = 0
+    retried: int = 0
     copies: int = 0
     matched: int = 0
     alerts: int = 0
@@ -108,8 +117,10 @@ class Processor:
         checkworthiness: CheckWorthiness | None = None,
         spin: SpinTable | None = None,
         narratives: NarrativeService | None = None,
+        worker: str | None = None,
     ) -> None:
         self.settings = settings
+        self.worker = worker or worker_name()
         self.narratives = narratives or NarrativeService(settings, database, matching=matching)
         self.database = database
         self.matching = matching
@@ -151,17 +162,22 @@ class Processor:
     # -- one batch --------------------------------------------------------------------------------------
 
     def process_batch(self, limit: int = 32) -> BatchReport:
-        """Process up to `limit` pending items. A batch that fails is retried item by item, and an item that
-        fails on its own is settled as rejected with the error: one bad item never blocks the inbox."""
+        """Lease and process up to `limit` pending items. A batch that fails is retried item by item; an item
+        that fails on its own goes back to the inbox with the error, and after WORKER_MAX_ATTEMPTS failures is
+        set aside as dead with it: one bad item never blocks the inbox."""
         if not self._loaded:
             self.load()
         with self._clock("read inbox"):
-            entries = self.inbox.pending(limit)
+            entries = self.inbox.lease(
+                self.worker, limit, self.settings.worker_lease_seconds, self.settings.worker_max_attempts
+            )
             if not entries:
                 return BatchReport()
             sources = {s.id: s for s in self.sources.all()}
         try:
             return self._process(entries, sources)
+        except LeaseLost:
+            return self._lost(entries)
         except Exception:  # noqa: BLE001 - isolate the item at fault, keep the rest flowing
             self.load()  # the in-memory indexes may have seen posts that were not stored
             if len(entries) > 1:
@@ -171,16 +187,25 @@ class Processor:
                 return report
             return self._process_alone(entries[0], sources)
 
+    def _lost(self, entries: list[InboxEntry]) -> BatchReport:
+        """Some lease of the batch was taken over: forget what the batch taught the indexes, give back the rest."""
+        log.warning("a lease of this batch expired and was taken over: the batch is left to the other worker")
+        self.load()
+        self.inbox.release(self.worker, [e.id for e in entries])
+        return BatchReport()
+
     def _process_alone(self, entry: InboxEntry, sources: dict[int, Source]) -> BatchReport:
         try:
             return self._process([entry], sources)
+        except LeaseLost:
+            return self._lost([entry])
         except Exception as exc:  # noqa: BLE001 - see process_batch
             self.load()
             log.exception("inbox item %s (source %s) could not be processed", entry.id, entry.source_id)
+            error = f"processing failed: {type(exc).__name__}: {exc}"
             with self.database.write() as connection:
-                InboxStore.settle(connection, entry.id, "rejected", None,
-                                  f"processing failed: {type(exc).__name__}: {exc}"[:2000])  # fmt: skip
-            return BatchReport(taken=1, rejected=1)
+                state = InboxStore.fail(connection, entry, self.worker, error, self.settings.worker_max_attempts)
+            return BatchReport(taken=1, dead=int(state == "dead"), retried=int(state == "pending"))
 
     def _process(self, entries: list[InboxEntry], sources: dict[int, Source]) -> BatchReport:
         report = BatchReport(taken=len(entries))
@@ -195,16 +220,13 @@ class Processor:
         with self._clock("narratives"):
             pending = self._narrative_claims(work)
         with self._clock("store"), self.database.write() as connection:
+            for item in work:  # settled first: a batch whose lease was taken over is rolled back whole
+                post_id = item.post.id if item.post else item.reason_post
+                if not InboxStore.settle(connection, item.entry.id, item.state, post_id, item.reason, self.worker):
+                    raise LeaseLost(item.entry.id)
             for item in work:
                 if item.post is not None:
                     PostStore.insert(connection, item.post)
-                InboxStore.settle(
-                    connection,
-                    item.entry.id,
-                    item.state,
-                    item.post.id if item.post else item.reason_post,
-                    item.reason,
-                )
             self.narratives.assign(connection, pending)
             new_alerts += TrendService.burst_alerts(connection, [c.post_id for c in pending if c.post_id])
             report.alerts = AlertStore.add(connection, new_alerts)

@@ -23,7 +23,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kiemchung.domain.accounts import PUBLISH, READ, TRIAGE, Actor
+from kiemchung.domain.appearances import with_copies
 from kiemchung.domain.citations import without_evidence
+from kiemchung.domain.claimreview import first_appearance_of
 from kiemchung.domain.imports import is_http_url
 from kiemchung.domain.models import FactCheck
 from kiemchung.domain.ratings import VIETNAMESE_DEFAULT, RatingScale
@@ -42,10 +44,12 @@ from kiemchung.services.repeats import attach_repeat, confirmed_repeat_of
 from kiemchung.settings import Settings
 from kiemchung.store.accounts import AccountStore
 from kiemchung.store.audit import AuditStore
-from kiemchung.store.cases import STATUSES, Case, CaseFilter, CaseStore, PendingMatch
+from kiemchung.store.cases import STATUSES, Case, CaseFilter, CaseSpread, CaseStore, PendingMatch
 from kiemchung.store.database import Database
 from kiemchung.store.factchecks import FactCheckStore
+from kiemchung.store.matches import MatchStore
 from kiemchung.store.organisations import OrganisationStore
+from kiemchung.store.retro import PARTITION_SIZE, RetroJobStore
 from kiemchung.store.schema import (
     alerts,
     case_items,
@@ -119,8 +123,10 @@ class CaseService:
         orgs: OrganisationStore,
         archive_later: Callable[[int], None],
         scale: RatingScale = VIETNAMESE_DEFAULT,
+        retro_later: Callable[[int], None] | None = None,
     ) -> None:
         self.settings = settings
+        self.retro_later = retro_later or (lambda _job_id: None)  # works a queued retro-match job (services/retro.py)
         self.database = database
         self.store = store
         self.factchecks = factchecks
@@ -230,6 +236,11 @@ class CaseService:
         actor.require(READ)
         return self.store.first_unreviewed_matches(case_ids)
 
+    def spreads(self, actor: Actor, case_ids: list[int]) -> dict[int, CaseSpread]:
+        """Per case the queue lists: its posts and sources, and the post sentence that raised it."""
+        actor.require(READ)
+        return self.store.spreads(case_ids)
+
     # -- triage -----------------------------------------------------------------------------------------
 
     def review_match(self, actor: Actor, match_id: int, accepted: bool) -> None:
@@ -243,6 +254,21 @@ class CaseService:
         with self.database.write() as connection:
             AuditStore.record_in(connection, owner, actor, "match.confirm" if accepted else "match.reject", "match",
                                  match_id, case=case_id)  # fmt: skip
+
+    def review_items(self, actor: Actor, case_id: int, item_ids: list[int], accepted: bool) -> list[int]:
+        """Confirm or reject the suggested matches of the chosen items of a case and of the copies folded under
+        them (domain/appearances.py), in one transaction with ONE audit entry listing them. Their match ids."""
+        actor.require(TRIAGE)
+        case = self._owned(actor, case_id)
+        chosen = [i.match_id for i in with_copies(case.items, item_ids) if i.match_id is not None]
+        if not chosen:
+            raise InputError("choose at least one suggested match of this case")
+        with self.database.write() as connection:
+            MatchStore.set_feedback_many(connection, chosen, "accepted" if accepted else "rejected")
+            AuditStore.record_in(connection, case.organisation_id, actor,
+                                 "match.bulk_confirm" if accepted else "match.bulk_reject", "case", case_id,
+                                 matches=chosen, count=len(chosen))  # fmt: skip
+        return chosen
 
     def update(
         self,
@@ -524,12 +550,17 @@ class CaseService:
             AuditStore.record_in(connection, case.organisation_id, actor,
                                  "factcheck.correct" if correcting else "factcheck.publish", "factcheck", factcheck_id,
                                  case=case_id, version=number)  # fmt: skip
+            retro_job = None if correcting else RetroJobStore.queue(connection, factcheck_id, "publish",
+                                                                    PARTITION_SIZE, actor.user_id)  # fmt: skip
         self.matching.on_imported([factcheck])
+        if retro_job is not None:  # earlier appearances are searched for in the background
+            self.retro_later(retro_job)
         return Published(factcheck, number, self.store.get(case_id))
 
     def _factcheck(self, case: Case, factcheck_id: str, publisher: str, now: datetime) -> FactCheck:
-        urls = [u for u in (i.post_url for i in case.items) if u is not None and is_http_url(u)]
-        appearances = tuple(dict.fromkeys(urls))[:20]
+        seen = _appearances(case)
+        appearances = tuple(url for url, _ in seen)
+        first = first_appearance_of(seen)
         return FactCheck(
             id=factcheck_id,
             claim=case.claim,
@@ -540,8 +571,9 @@ class CaseService:
             summary=case.summary or " ".join(s["text"] for s in case.rebuttal)[:5000],
             publisher=publisher,
             publisher_url=self.settings.base_url,
+            claim_date=first[1].date() if first and first[1] else None,
             appearances=appearances,
-            first_appearance=appearances[0] if appearances else None,
+            first_appearance=first[0] if first else None,
             evidence_links=tuple(e.url for e in case.evidence if e.url),
         )
 
@@ -627,3 +659,16 @@ def _topic(value: str | None) -> str | None:
     if len(value) > 100:
         raise InputError("a topic has at most 100 characters")
     return value or None
+
+
+def _appearances(case: Case, most: int = 20) -> list[tuple[str, datetime | None]]:
+    """The http(s) addresses of the case's posts (none a reviewer rejected), each once, with the earliest
+    publication time known for it."""
+    earliest: dict[str, datetime | None] = {}
+    for item in case.items:
+        url, when = item.post_url, item.post_published_at
+        if url is None or item.feedback == "rejected" or not is_http_url(url):
+            continue
+        known = earliest.get(url)
+        earliest[url] = when if known is None or (when is not None and when < known) else known
+    return list(earliest.items())[:most]

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kiemchung.domain.alert_groups import alert_group_key
 from kiemchung.store.database import Database, aware
 from kiemchung.store.organisations import owner_of
 from kiemchung.store.schema import alert_deliveries, alerts, factchecks, posts, sources, subscriptions
@@ -130,7 +131,7 @@ class AlertStore:
             statement,
             [{"kind": a.kind, "dedupe_key": a.dedupe_key[:300], "post_id": a.post_id, "factcheck_id": a.factcheck_id,
               "sentence": a.sentence, "score": a.score, "source_count": a.source_count, "created_at": now,
-              "evidence": a.evidence}
+              "evidence": a.evidence, "group_key": alert_group_key(a.kind, a.factcheck_id, a.dedupe_key[:300], now)}
              for a in new],
         )  # fmt: skip
         return len(result.all())

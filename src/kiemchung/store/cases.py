@@ -53,6 +53,14 @@ class CaseItem:
     sentence: str | None = None  # the post's sentence the suggested match was found in
     stance: str | None = None  # the post toward the fact-checked claim: repeats | asks | refutes
     decision: bool | None = None  # whether the matcher took it for the same claim
+    post_published_at: datetime | None = None  # when the post says it was published (the claim's appearance)
+    copy_of: str | None = None  # the post this one copies (monitoring/copies.py): folded under it on the case page
+    post_fetched_at: datetime | None = None  # when the post was collected
+
+    @property
+    def seen_at(self) -> datetime:
+        """When the post appeared: as it says, else when it was collected, else when it joined the case."""
+        return self.post_published_at or self.post_fetched_at or self.created_at
 
     @property
     def closeness(self) -> str | None:
@@ -72,6 +80,21 @@ class PendingMatch:
     @property
     def closeness(self) -> str:
         return closeness_of(self.decision)
+
+
+@dataclass(frozen=True)
+class CaseSpread:
+    """What a queue row counts of a case, and the post sentence that raised it (its first item)."""
+
+    posts: int
+    sources: int
+    sentence: str
+    score: float | None  # None: a new claim, not a suggested match
+    decision: bool | None
+
+    @property
+    def closeness(self) -> str | None:
+        return None if self.decision is None else closeness_of(self.decision)
 
 
 def stance_of(features: dict[str, Any] | None) -> str:
@@ -251,7 +274,8 @@ class CaseStore:
             if not details:
                 return case
             items = connection.execute(
-                select(case_items, posts.c.url.label("post_url"), sources.c.name.label("source"),
+                select(case_items, posts.c.url.label("post_url"), posts.c.published_at.label("post_published_at"),
+                       posts.c.copy_of, posts.c.fetched_at.label("post_fetched_at"), sources.c.name.label("source"),
                        matches.c.factcheck_id, matches.c.score, matches.c.feedback, matches.c.sentence,
                        matches.c.features, matches.c.decision)
                 .outerjoin(posts, posts.c.id == case_items.c.post_id)
@@ -276,7 +300,8 @@ class CaseStore:
             **{**case.__dict__,
                "items": [CaseItem(i.id, i.kind, i.text, i.post_id, i.post_url, i.source, i.match_id, i.factcheck_id,
                                   i.score, i.feedback, aware(i.created_at), i.sentence,
-                                  stance_of(i.features) if i.match_id else None, i.decision) for i in items],
+                                  stance_of(i.features) if i.match_id else None, i.decision,
+                                  aware(i.post_published_at), i.copy_of, aware(i.post_fetched_at)) for i in items],
                "comments": [Comment(c.id, c.display_name, c.body, aware(c.created_at)) for c in notes],
                "evidence": [Evidence(e.id, e.kind, e.title, e.url, e.snapshot, e.file_name, e.file_sha256,
                                      e.content_type, e.quote, e.quote_source, e.display_name, aware(e.created_at))
@@ -303,6 +328,27 @@ class CaseStore:
         return {
             r.case_id: PendingMatch(r.id, r.sentence, r.score, stance_of(r.features), bool(r.decision)) for r in rows
         }
+
+    def spreads(self, case_ids: list[int]) -> dict[int, CaseSpread]:
+        """Per case: its posts, their distinct sources, and the sentence of its first item (two queries)."""
+        if not case_ids:
+            return {}
+        counted = (
+            select(case_items.c.case_id, func.count().label("posts"),
+                   func.count(func.distinct(case_items.c.source_id)).label("sources"),
+                   func.min(case_items.c.id).label("first_id"))
+            .where(case_items.c.case_id.in_(case_ids))
+            .group_by(case_items.c.case_id)
+            .subquery()
+        )  # fmt: skip
+        with self.database.read() as connection:
+            rows = connection.execute(
+                select(counted, case_items.c.text, matches.c.sentence, matches.c.score, matches.c.decision)
+                .join(case_items, case_items.c.id == counted.c.first_id)
+                .outerjoin(matches, matches.c.id == case_items.c.match_id)
+            ).all()
+        return {r.case_id: CaseSpread(int(r.posts), int(r.sources), r.sentence or r.text, r.score,
+                                      None if r.decision is None else bool(r.decision)) for r in rows}  # fmt: skip
 
     def topics(self, organisation_id: int | None = None) -> list[str]:
         """The topics of the cases `organisation_id` may see (all cases' when None)."""

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiemchung.domain.models import FactCheck, Page, Rating
-from kiemchung.store.database import Database
-from kiemchung.store.schema import factchecks
+from kiemchung.store.database import Database, aware
+from kiemchung.store.schema import factcheck_versions, factchecks
 from kiemchung.text import fold_diacritics, normalize_for_matching
 
 
@@ -63,7 +63,18 @@ def _from_row(row: Any) -> FactCheck:
         first_appearance=row.first_appearance,
         evidence_links=tuple(row.evidence_links or ()),
         updated_at=row.updated_at,
+        modified=aware(row._mapping.get("modified")),
     )
+
+
+# When a fact-check was last corrected: its newest version after the first (NULL while it has only one).
+_MODIFIED = (
+    select(func.max(factcheck_versions.c.published_at))
+    .where(factcheck_versions.c.factcheck_id == factchecks.c.id, factcheck_versions.c.version > 1)
+    .scalar_subquery()
+    .label("modified")
+)
+_WITH_MODIFIED = select(factchecks, _MODIFIED)
 
 
 def _insert_for(connection: Connection) -> Any:
@@ -147,7 +158,7 @@ class FactCheckStore:
 
     def get(self, factcheck_id: str) -> FactCheck | None:
         with self.database.read() as connection:
-            row = connection.execute(select(factchecks).where(factchecks.c.id == factcheck_id)).first()
+            row = connection.execute(_WITH_MODIFIED.where(factchecks.c.id == factcheck_id)).first()
         return _from_row(row) if row else None
 
     def get_many(self, ids: Iterable[str]) -> dict[str, FactCheck]:
@@ -156,14 +167,14 @@ class FactCheckStore:
         with self.database.read() as connection:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                for row in connection.execute(select(factchecks).where(factchecks.c.id.in_(chunk))):
+                for row in connection.execute(_WITH_MODIFIED.where(factchecks.c.id.in_(chunk))):
                     found[row.id] = _from_row(row)
         return found
 
     def published_here(self, organisation_id: int | None = None, limit: int = 1000) -> list[FactCheck]:
         """Fact-checks published with the workbench (ids kc-…, owned by an organisation here, never one a
         subscription imported), newest first; one organisation's if given."""
-        query = select(factchecks).where(
+        query = _WITH_MODIFIED.where(
             factchecks.c.id.like("kc-%"),
             factchecks.c.organisation_id.is_not(None),
             factchecks.c.subscription_id.is_(None),

@@ -1,17 +1,22 @@
 """The inbox: every item a source delivered, once, with its processing state.
 
 States: pending (waiting for the pipeline), done (stored as a post), duplicate (already stored under
-another id or URL), rejected (unusable, with the reason).
+another id or URL), rejected (unusable, with the reason), dead (failed WORKER_MAX_ATTEMPTS times: set aside
+with the last error, its payload kept for a person to look at).
+
+Any number of workers share the inbox: each takes pending items under a lease (`lease`: on PostgreSQL with
+SELECT ... FOR UPDATE SKIP LOCKED, so two workers never take the same item; SQLite has one worker), settles
+only what it still holds, and an item whose lease expired (its worker stopped) is taken again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiemchung.ingest.items import Item
@@ -19,7 +24,8 @@ from kiemchung.store.database import Database
 from kiemchung.store.organisations import owner_of
 from kiemchung.store.schema import inbox, sources
 
-STATES = ("pending", "done", "duplicate", "rejected")
+STATES = ("pending", "done", "duplicate", "rejected", "dead")
+SET_ASIDE = ("rejected", "dead")
 KEY_BATCH = 500
 
 
@@ -30,6 +36,7 @@ class InboxEntry:
     item: Item | None
     state: str
     reason: str | None = None
+    attempts: int = 0
 
 
 class InboxStore:
@@ -78,24 +85,96 @@ class InboxStore:
             connection.execute(statement, refused[start : start + KEY_BATCH])
         return added
 
-    def pending(self, limit: int) -> list[InboxEntry]:
-        with self.database.read() as connection:
+    def lease(self, worker: str, limit: int, lease_s: float, max_attempts: int) -> list[InboxEntry]:
+        """Take up to `limit` pending items whose lease is free or expired, for `lease_s` seconds. An item taken
+        `max_attempts` times already whose lease expired (its worker stopped each time) is set aside as dead."""
+        now = datetime.now(UTC)
+        with self.database.write() as connection:
+            self._bury_abandoned(connection, now, max_attempts)
+            free = or_(inbox.c.lease_until.is_(None), inbox.c.lease_until <= now)
+            query = select(inbox.c.id).where(inbox.c.state == "pending", free).order_by(inbox.c.id).limit(limit)
+            if connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(connection.execute(query).scalars())
+            if not ids:
+                return []
             rows = connection.execute(
-                select(inbox.c.id, inbox.c.source_id, inbox.c.payload, inbox.c.state)
-                .where(inbox.c.state == "pending")
-                .order_by(inbox.c.id)
-                .limit(limit)
+                update(inbox)
+                .where(inbox.c.id.in_(ids))
+                .values(leased_by=worker, lease_until=now + timedelta(seconds=lease_s), attempts=inbox.c.attempts + 1)
+                .returning(inbox.c.id, inbox.c.source_id, inbox.c.payload, inbox.c.state, inbox.c.attempts)
             ).all()
-        return [InboxEntry(r.id, r.source_id, Item.from_payload(r.payload), r.state) for r in rows]
+        return [InboxEntry(r.id, r.source_id, Item.from_payload(r.payload), r.state, None, r.attempts)
+                for r in sorted(rows, key=lambda r: r.id)]  # fmt: skip
 
     @staticmethod
-    def settle(connection: Connection, entry_id: int, state: str, post_id: str | None, reason: str | None) -> None:
-        """Mark an entry processed (its payload is dropped: the post now holds the text)."""
+    def _bury_abandoned(connection: Connection, now: datetime, max_attempts: int) -> None:
+        abandoned = f"taken {max_attempts} times and never settled: its worker stopped each time"
         connection.execute(
             update(inbox)
-            .where(inbox.c.id == entry_id, inbox.c.state == "pending")
-            .values(state=state, post_id=post_id, reason=reason, payload=None, processed_at=datetime.now(UTC))
-        )
+            .where(inbox.c.state == "pending", inbox.c.lease_until <= now, inbox.c.attempts >= max_attempts)
+            .where(inbox.c.leased_by.is_not(None))
+            .values(state="dead", reason=func.coalesce(inbox.c.reason, literal(abandoned)), leased_by=None,
+                    lease_until=None, processed_at=now)  # the payload is kept: a dead item can be looked at
+        )  # fmt: skip
+
+    @staticmethod
+    def settle(
+        connection: Connection, entry_id: int, state: str, post_id: str | None, reason: str | None,
+        worker: str | None = None,
+    ) -> bool:  # fmt: skip
+        """Mark an entry processed (its payload is dropped: the post now holds the text). With `worker`, only
+        while that worker holds its lease. True when settled."""
+        condition = [inbox.c.id == entry_id, inbox.c.state == "pending"]
+        if worker is not None:
+            condition.append(inbox.c.leased_by == worker)
+        result = connection.execute(
+            update(inbox)
+            .where(*condition)
+            .values(state=state, post_id=post_id, reason=reason, payload=None, processed_at=datetime.now(UTC),
+                    leased_by=None, lease_until=None)
+        )  # fmt: skip
+        return result.rowcount == 1
+
+    @staticmethod
+    def fail(connection: Connection, entry: InboxEntry, worker: str, error: str, max_attempts: int) -> str:
+        """An attempt failed: the item goes back to the pending ones with the error as its reason, or, tried
+        `max_attempts` times, is set aside as dead with it. Its new state ("" when the worker lost its lease)."""
+        state = "dead" if entry.attempts >= max_attempts else "pending"
+        dead = state == "dead"
+        result = connection.execute(
+            update(inbox)
+            .where(inbox.c.id == entry.id, inbox.c.state == "pending", inbox.c.leased_by == worker)
+            .values(state=state, reason=error[:2000], leased_by=None, lease_until=None,
+                    **({"processed_at": datetime.now(UTC)} if dead else {}))  # a dead item keeps its payload
+        )  # fmt: skip
+        return state if result.rowcount == 1 else ""
+
+    def release(self, worker: str, entry_ids: Sequence[int]) -> None:
+        """Give back leases not needed any more, for other workers to take at once."""
+        with self.database.write() as connection:
+            connection.execute(
+                update(inbox)
+                .where(inbox.c.id.in_(list(entry_ids)), inbox.c.state == "pending", inbox.c.leased_by == worker)
+                .values(leased_by=None, lease_until=None)
+            )
+
+    def release_all(self) -> None:
+        """Free every lease: for a worker that knows it is the only one (SQLite), after a stopped worker."""
+        with self.database.write() as connection:
+            connection.execute(
+                update(inbox).where(inbox.c.leased_by.is_not(None)).values(leased_by=None, lease_until=None)
+            )
+
+    def leased(self, now: datetime | None = None) -> int:
+        """How many pending items are under a lease that has not expired."""
+        now = now or datetime.now(UTC)
+        with self.database.read() as connection:
+            return int(
+                connection.execute(
+                    select(func.count()).select_from(inbox).where(inbox.c.state == "pending", inbox.c.lease_until > now)
+                ).scalar_one()
+            )
 
     def counts(self, *, organisation_id: int | None = None) -> dict[str, int]:
         """Inbox entries by state: of the organisation's sources (store/organisations.py), or of all (None)."""
@@ -110,7 +189,8 @@ class InboxStore:
         return out
 
     def rejected(self, source_id: int | None = None, limit: int = 100) -> list[tuple[str, str]]:
-        query = select(inbox.c.item_key, inbox.c.reason).where(inbox.c.state == "rejected")
+        """The items set aside, newest first: rejected as unusable, or dead after failing every attempt."""
+        query = select(inbox.c.item_key, inbox.c.reason).where(inbox.c.state.in_(SET_ASIDE))
         if source_id is not None:
             query = query.where(inbox.c.source_id == source_id)
         with self.database.read() as connection:

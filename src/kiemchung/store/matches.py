@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from kiemchung.store.database import Database
 from kiemchung.store.schema import matches
@@ -83,6 +84,22 @@ class MatchStore:
                 update(matches).where(matches.c.id == match_id).values(feedback=feedback, reviewed_at=datetime.now(UTC))
             )
         return result.rowcount == 1
+
+    @staticmethod
+    def set_feedback_many(connection: Connection, match_ids: Sequence[int], feedback: str) -> int:
+        """Review many suggestions at once, in the caller's transaction (a bulk action and its one audit
+        entry commit together). How many were changed."""
+        if feedback not in FEEDBACK:
+            raise ValueError(feedback)
+        changed = 0
+        for start in range(0, len(match_ids), 500):  # bounded IN lists
+            result = connection.execute(
+                update(matches)
+                .where(matches.c.id.in_(list(match_ids[start : start + 500])))
+                .values(feedback=feedback, reviewed_at=datetime.now(UTC))
+            )
+            changed += result.rowcount
+        return changed
 
     def reviewed_count(self) -> int:
         with self.database.read() as connection:

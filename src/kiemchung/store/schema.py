@@ -112,8 +112,22 @@ inbox = Table(
     Column("post_id", String(255)),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("processed_at", DateTime(timezone=True)),
+    # The worker processing it, until when (store/inbox.py: lease); an expired lease is taken again.
+    Column("leased_by", String(100)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
     UniqueConstraint("source_id", "item_key", name="uq_inbox_source_item"),
     Index("ix_inbox_state_id", "state", "id"),
+)
+
+# Named, expiring leases one worker holds at a time (store/leases.py): an alert channel's delivery, a host's
+# fetching. A released lease may stay closed a while (a host's politeness pause): `holder` NULL, until in future.
+worker_leases = Table(
+    "worker_leases",
+    metadata,
+    Column("name", String(300), primary_key=True),
+    Column("holder", String(100)),
+    Column("lease_until", DateTime(timezone=True), nullable=False),
 )
 
 # Sampled, spin-normalised shingles of a post, for copy detection (see text/fingerprint.py).
@@ -138,6 +152,22 @@ alerts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True)),
     Column("evidence", JSON),  # a burst alert's evidence (domain/narrative_trends.py: BurstEvidence)
+    Column("group_key", String(400)),  # kind, subject and day (domain/alert_groups.py); null before 0013's backfill
+    Index("ix_alerts_group_key", "group_key"),
+)
+
+# Who acknowledged or handled a group of alerts (domain/alert_groups.py), per organisation: an alert may be
+# read by two organisations (its post's and its case's), and each keeps its own state.
+alert_group_states = Table(
+    "alert_group_states",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("group_key", String(400), nullable=False),
+    Column("state", String(20), nullable=False),  # acknowledged | handled
+    Column("changed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("organisation_id", "group_key", name="uq_alert_group_states_organisation_group"),
 )
 
 alert_deliveries = Table(
@@ -489,4 +519,46 @@ narrative_members = Table(
     UniqueConstraint("post_id", name="uq_narrative_members_post_id"),
     UniqueConstraint("organisation_id", "factcheck_id", name="uq_narrative_members_organisation_factcheck"),
     Index("ix_narrative_members_narrative_id", "narrative_id"),
+)
+
+# Retro-matching (issue 16): a fact-check searched for in the stored posts, in claim-id partitions that
+# several workers share (PostgreSQL: a partition is claimed with FOR UPDATE SKIP LOCKED and held until its
+# results are written, in the same transaction that marks it done), so a crash resumes from the partitions
+# not yet done and never records a post twice (services/retro.py).
+retro_jobs = Table(
+    "retro_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("factcheck_id", String(255), ForeignKey("factchecks.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),  # whose posts are searched
+    Column("state", String(12), nullable=False),  # queued | running | done | failed
+    Column("trigger", String(12), nullable=False),  # publish | demand
+    Column("requested_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("partition_size", Integer, nullable=False),
+    Column("partitions", Integer, nullable=False, server_default="0"),
+    Column("partitions_done", Integer, nullable=False, server_default="0"),
+    Column("last_claim_id", Integer),  # the highest claim id of a partition done (claims.id is the key)
+    Column("scanned", Integer, nullable=False, server_default="0"),  # claim sentences read
+    Column("candidates", Integer, nullable=False, server_default="0"),  # posts the live decision judged
+    Column("found", Integer, nullable=False, server_default="0"),  # appearances recorded as matches
+    Column("first_seen", DateTime(timezone=True)),  # the earliest found post's published (else fetched) time
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Index("ix_retro_jobs_state_id", "state", "id"),
+    Index("ix_retro_jobs_factcheck_id", "factcheck_id"),
+)
+
+retro_partitions = Table(
+    "retro_partitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", Integer, ForeignKey("retro_jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("first_claim_id", Integer, nullable=False),  # claims.id from … to …, both included
+    Column("last_claim_id", Integer, nullable=False),
+    Column("state", String(12), nullable=False),  # pending | done
+    Column("finished_at", DateTime(timezone=True)),
+    UniqueConstraint("job_id", "first_claim_id", name="uq_retro_partitions_job_first_claim"),
+    Index("ix_retro_partitions_job_state", "job_id", "state"),
 )

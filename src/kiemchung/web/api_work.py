@@ -138,6 +138,30 @@ def list_alerts(
     return [a.as_json(context.settings.base_url) for a in alerts]
 
 
+@router.get("/alerts/groups", tags=["monitoring"])
+def list_alert_groups(
+    actor: Reader, context: ContextDep, page: int = Query(1, ge=1, le=100_000), per_page: int = Query(50, ge=1, le=50)
+) -> dict[str, Any]:
+    """Your organisation's alerts grouped per fact-check (or spreading claim) and day, newest group first, with
+    counts of alerts, posts and sources, the newest alert, your organisation's state and the case."""
+    found = context.alert_groups.page(actor, page, per_page)
+    base = context.settings.base_url
+    return {"total": found.total, "page": found.page, "pages": found.pages,
+            "groups": [g.as_json(base) for g in found.groups]}  # fmt: skip
+
+
+class AlertGroupStateIn(BaseModel):
+    group: str = Field(max_length=400)
+    state: Literal["open", "acknowledged", "handled"]
+
+
+@router.post("/alerts/groups/state", tags=["monitoring"])
+def set_alert_group_state(body: AlertGroupStateIn, actor: Triager, context: ContextDep) -> dict[str, Any]:
+    """Acknowledge a group of alerts, mark it handled, or open it again (audited)."""
+    context.alert_groups.set_state(actor, body.group, body.state)
+    return {"group": body.group, "state": body.state}
+
+
 @router.get("/status", tags=["monitoring"])
 def status(actor: Reader, context: ContextDep) -> dict[str, Any]:
     """Your organisation's pipeline at a glance: inbox states, posts, alerts, and each source's health."""
@@ -340,6 +364,19 @@ class FeedbackIn(BaseModel):
     verdict: Literal["accept", "reject"]
 
 
+class BulkReviewIn(BaseModel):
+    verdict: Literal["accept", "reject"]
+    items: list[int] = Field(default_factory=list, max_length=10_000)
+
+
+@router.post("/cases/{case_id}/review", tags=["workbench"])
+def review_items(case_id: int, body: BulkReviewIn, actor: Triager, context: ContextDep) -> dict[str, Any]:
+    """Confirm or reject the suggested matches of the case's chosen items and of the copies folded under them;
+    one audit entry for the whole action."""
+    done = context.cases.review_items(actor, case_id, body.items, body.verdict == "accept")
+    return {"case_id": case_id, "verdict": body.verdict, "matches": done}
+
+
 @router.post("/matches/{match_id}/feedback", tags=["matching"])
 def match_feedback(match_id: int, body: FeedbackIn, actor: Triager, context: ContextDep) -> dict[str, Any]:
     """Confirm or reject a suggested match; the matcher's calibration learns from these (`matches refit`)."""
@@ -485,3 +522,19 @@ def refresh_subscription(subscription_id: int, actor: Admin, context: ContextDep
     imported = context.subscriptions.refresh(subscription)
     fresh = context.subscriptions.get(subscription_id)
     return {"id": fresh.id, "imported": imported, "last_error": fresh.last_error, "problems": fresh.problems}
+
+
+# -- retro-matching (issue 16): a fact-check searched for in the stored posts ----------------------------------
+
+
+@router.post("/factchecks/{factcheck_id}/retro-match", status_code=202, tags=["matching"])
+def retro_match(factcheck_id: str, actor: Publisher, context: ContextDep) -> dict[str, Any]:
+    """Search the organisation's stored posts for earlier appearances of one of its fact-checks, in the
+    background; the answer is the job as queued (poll the GET for its state and what it found)."""
+    return context.retro.request(actor, factcheck_id).as_json()
+
+
+@router.get("/factchecks/{factcheck_id}/retro-match", tags=["matching"])
+def retro_match_status(factcheck_id: str, actor: Reader, context: ContextDep) -> dict[str, Any]:
+    """The fact-check's latest retro-match job and the appearances it found."""
+    return context.retro.status(actor, factcheck_id).as_json()

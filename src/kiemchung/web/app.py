@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -45,12 +46,10 @@ HERE = Path(__file__).parent
 logger = logging.getLogger(__name__)
 
 
-def _swagger_assets() -> Path | None:
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:
-        return None
-    return Path(swagger_ui_path)
+def _swagger_assets() -> Path:
+    """Swagger UI 5 (reads OpenAPI 3.1, as FastAPI writes it), shipped inside the fastapi-offline wheel: /docs
+    loads nothing from outside the server."""
+    return Path(fastapi_offline.__file__).parent / "static"
 
 
 def _status_for(exc: KiemchungError) -> int:
@@ -130,9 +129,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     )
     app.state.context = context
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    assets = _swagger_assets()
-    if assets is not None:
-        app.mount("/assets/swagger", StaticFiles(directory=assets), name="swagger")
+    app.mount("/assets/swagger", StaticFiles(directory=_swagger_assets()), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -141,7 +138,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             title="kiemchung API",
             swagger_js_url="/assets/swagger/swagger-ui-bundle.js",
             swagger_css_url="/assets/swagger/swagger-ui.css",
-            swagger_favicon_url="/assets/swagger/favicon-32x32.png",
+            swagger_favicon_url="/assets/swagger/favicon.png",
         )
 
     @app.exception_handler(KiemchungError)

@@ -10,6 +10,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Kiểm Chứng",
         "tagline": "Kho kiểm chứng thông tin",
+        "site_description": "Các bài kiểm chứng thông tin đã đăng, có thể tìm kiếm: nhận định, kết luận, "
+        "bằng chứng và mọi lần đính chính.",
         "search": "Tìm kiếm",
         "search_placeholder": "Tìm trong các bài kiểm chứng…",
         "results": "{total} bài kiểm chứng",
@@ -50,6 +52,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Kiểm Chứng",
         "tagline": "Fact-check archive",
+        "site_description": "Published fact-checks you can search: each claim, its verdict, the evidence and "
+        "every correction.",
         "search": "Search",
         "search_placeholder": "Search the fact-checks…",
         "results": "{total} fact-checks",
@@ -384,3 +388,55 @@ DESK_STRINGS: dict[str, dict[str, str]] = {
 _add_strings(DESK_STRINGS)
 _add_strings({language: {f"priority_{n}": word for n, word in enumerate(words)}
               for language, words in PRIORITY_WORDS.items()})  # fmt: skip
+
+RETRO_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "retro_title": "Xuất hiện trước đó", "retro_run": "Tìm lại trong các bài đã lưu",
+        "retro_help": "Các bài đã lưu của đơn vị lặp lại hoặc hỏi về nhận định đã kiểm chứng, tìm bằng cùng quyết định như đối chiếu trực tiếp.",
+        "retro_state_queued": "Đang chờ", "retro_state_running": "Đang tìm", "retro_state_done": "Đã tìm xong",
+        "retro_state_failed": "Bị lỗi (chạy lại sẽ tiếp tục)", "retro_progress": "{done}/{total} phần",
+        "retro_found": "{found} lần xuất hiện", "retro_first_seen": "thấy lần đầu",
+    },
+    "en": {
+        "retro_title": "Earlier appearances", "retro_run": "Search the stored posts",
+        "retro_help": "The organisation's stored posts that repeat or ask about the fact-checked claim, found with the same decision as live matching.",
+        "retro_state_queued": "Queued", "retro_state_running": "Searching", "retro_state_done": "Done",
+        "retro_state_failed": "Failed (running it again resumes)", "retro_progress": "{done}/{total} partitions",
+        "retro_found": "{found} appearances", "retro_first_seen": "first seen",
+    },
+}  # fmt: skip
+_add_strings(RETRO_STRINGS)
+
+FLOOD_STRINGS: dict[str, dict[str, str]] = {
+    "vi": {
+        "alert_groups_total": "{total} nhóm cảnh báo", "alert_kind_repeat": "Lặp lại nhận định đã kiểm chứng",
+        "alert_kind_spread": "Nhận định mới đang lan", "alert_kind_burst": "Đợt bùng phát",
+        "alert_group_counts": "lặp lại {alerts} lần trong {sources} nguồn từ {since}",
+        "alert_group_latest": "Mới nhất", "alert_state_open": "Chưa ghi nhận", "alert_state_acknowledged": "Đã ghi nhận",
+        "alert_state_handled": "Đã xử lý", "alert_set_acknowledged": "Ghi nhận", "alert_set_handled": "Đã xử lý xong",
+        "alert_set_open": "Mở lại", "alert_state_by": "{state}: {who}, {at}", "alert_new_since": "{count} cảnh báo mới sau đó",
+        "alert_open_case": "Mở vụ việc",
+        "appearances_summary": "{posts} bài đăng từ {sources} nguồn; {originals} bản gốc, các bản sao gộp dưới bản gốc",
+        "appearance_copies": "{count} bản sao", "appearance_more": "và {count} bản sao khác",
+        "bulk_select": "Chọn", "bulk_help": "Chọn bài đăng (kèm các bản sao của nó) rồi xác nhận hoặc bác cùng lúc; mỗi thao tác ghi một mục nhật ký.",
+        "bulk_confirm_selected": "Xác nhận trùng: mục đã chọn", "bulk_reject_selected": "Không trùng: mục đã chọn",
+        "bulk_confirm_page": "Xác nhận trùng: cả trang này", "bulk_reject_page": "Không trùng: cả trang này",
+        "bulk_done": "Đã cập nhật {count} gợi ý", "queue_counts": "{posts} bài · {sources} nguồn",
+    },
+    "en": {
+        "alert_groups_total": "{total} alert groups", "alert_kind_repeat": "Repeats a fact-checked claim",
+        "alert_kind_spread": "A new claim is spreading", "alert_kind_burst": "Burst",
+        "alert_group_counts": "repeated {alerts} times in {sources} sources since {since}",
+        "alert_group_latest": "Latest", "alert_state_open": "Not acknowledged", "alert_state_acknowledged": "Acknowledged",
+        "alert_state_handled": "Handled", "alert_set_acknowledged": "Acknowledge", "alert_set_handled": "Mark handled",
+        "alert_set_open": "Reopen", "alert_state_by": "{state}: {who}, {at}", "alert_new_since": "{count} new alerts since",
+        "alert_open_case": "Open the case",
+        "appearances_summary": "{posts} posts from {sources} sources; {originals} originals, copies folded under their original",
+        "appearance_copies": "{count} copies", "appearance_more": "and {count} more copies",
+        "bulk_select": "Select", "bulk_help": "Select posts (with their copies), then confirm or reject them at once; each action writes one audit entry.",
+        "bulk_confirm_selected": "Confirm match: selected", "bulk_reject_selected": "Not a match: selected",
+        "bulk_confirm_page": "Confirm match: this whole page", "bulk_reject_page": "Not a match: this whole page",
+        "bulk_done": "{count} suggestions updated", "queue_counts": "{posts} posts · {sources} sources",
+    },
+}  # fmt: skip
+_add_strings(FLOOD_STRINGS)

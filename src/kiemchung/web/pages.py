@@ -25,6 +25,7 @@ from kiemchung.web.api import run_matching
 from kiemchung.web.auth import OptionalActor, client_of
 from kiemchung.web.deps import ArchiveDep, ContextDep
 from kiemchung.web.i18n import LANGUAGES, translator
+from kiemchung.web.previews import factcheck_preview, home_preview
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -71,10 +72,13 @@ def _int_param(request: Request, name: str, default: int) -> int:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, archive: ArchiveDep, actor: OptionalActor) -> HTMLResponse:
+def index(request: Request, archive: ArchiveDep, context: ContextDep, actor: OptionalActor) -> HTMLResponse:
     q = request.query_params.get("q", "")
     page = archive.list(ArchiveQuery(page=_int_param(request, "page", 1), per_page=20, q=q))
-    return render(request, "index.html", page=page, q=q)
+    lang = language_of(request)
+    words = translator(lang)
+    preview = home_preview(context.settings.base_url, words["title"], words["tagline"], words["site_description"], lang)
+    return render(request, "index.html", page=page, q=q, preview=preview)
 
 
 @router.get("/factchecks/{factcheck_id}", response_class=HTMLResponse)
@@ -84,7 +88,10 @@ def factcheck_page(request: Request, factcheck_id: str, archive: ArchiveDep, con
     fc = archive.show(factcheck_id)
     versions = context.cases.versions(fc.id)
     card = card_url(context, fc.id) if context.cards.has_card(fc.id) else None
-    response = render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc), versions=versions, card=card)
+    lang = language_of(request)
+    preview = factcheck_preview(context.settings.base_url, fc, card, translator(lang)["title"], lang)
+    response = render(request, "factcheck.html", fc=fc, jsonld=claimreview_json(fc), versions=versions, card=card,
+                      preview=preview)  # fmt: skip
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
@@ -137,6 +144,34 @@ def claimreviews(context: ContextDep, organisation: int | None = None) -> JSONRe
     subscribe to. `organisation` limits it to one organisation's own publications."""
     items = [factcheck_to_claimreview(fc) for fc in context.factcheck_store.published_here(organisation)]
     return JSONResponse(items, headers={"Cache-Control": "public, max-age=60"})
+
+
+SITEMAP_SIZE = 50_000  # the most URLs one sitemap file may list (sitemaps.org)
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+@router.get("/sitemap.xml")
+def sitemap(context: ContextDep) -> Response:
+    """Public: an XML sitemap (sitemaps.org 0.9) of the fact-checks published here, each with the time it was
+    last written (a correction, appearances added), at KIEMCHUNG_PUBLIC_URL. Imported ones are left out:
+    their own publisher's address is theirs to list."""
+    base = context.settings.base_url
+    entries = "".join(_sitemap_entry(base, fc) for fc in context.factcheck_store.published_here(limit=SITEMAP_SIZE))
+    body = f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="{SITEMAP_NS}">{entries}</urlset>'
+    return Response(body, media_type="application/xml; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+
+
+def _sitemap_entry(base: str, fc: FactCheck) -> str:
+    loc = f"<loc>{_xml(base)}/factchecks/{_xml(quote(fc.id, safe=''))}</loc>"
+    lastmod = f"<lastmod>{_aware(fc.updated_at).isoformat()}</lastmod>" if fc.updated_at else ""
+    return f"<url>{loc}{lastmod}</url>"
+
+
+@router.get("/robots.txt")
+def robots(context: ContextDep) -> Response:
+    """Public: every crawler welcome, pointed at the sitemap of published fact-checks."""
+    body = f"User-agent: *\nDisallow:\n\nSitemap: {context.settings.base_url}/sitemap.xml\n"
+    return Response(body, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _aware(moment: datetime) -> datetime:

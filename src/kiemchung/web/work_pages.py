@@ -7,6 +7,7 @@ the same services as the API do the work and the checking.
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -26,10 +27,13 @@ from kiemchung.domain.accounts import (
     USER_ROLES,
     Actor,
 )
+from kiemchung.domain.alert_groups import page_number
+from kiemchung.domain.appearances import appearance_page
 from kiemchung.domain.priorities import PRIORITY_NAMES, parse_priority
-from kiemchung.errors import AuthenticationError, InputError, KiemchungError, RateLimited
+from kiemchung.errors import AuthenticationError, InputError, KiemchungError, NotFoundError, RateLimited
+from kiemchung.services.retro import RetroStatus
 from kiemchung.services.workbench import TRANSITIONS
-from kiemchung.store.cases import STATUSES, CaseFilter
+from kiemchung.store.cases import STATUSES, Case, CaseFilter
 from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep, FormDep
 from kiemchung.web.i18n import translator
@@ -165,6 +169,7 @@ def queue(request: Request, actor: Reader, context: ContextDep) -> Response:
     return render(request, "queue.html", cases=cases, total=total, f=filters, statuses=STATUSES,
                   sources=context.sources.of_organisation(actor.organisation_id), topics=context.cases.topics(actor),
                   pending_matches=pending, colleagues=_colleagues(actor, context),
+                  spreads=context.cases.spreads(actor, [c.id for c in cases]),
                   narrative_verdicts=context.narratives.case_verdicts(actor, [c.id for c in cases]),
                   message=p.get("msg"))  # fmt: skip
 
@@ -183,9 +188,30 @@ def case_page(request: Request, case_id: int, actor: Reader, context: ContextDep
 def _case_view(request: Request, actor: Actor, context: ContextDep, case_id: int, status: int = 200,
                **extra: Any) -> Response:  # fmt: skip
     case = context.cases.get(actor, case_id)
+    appearances = appearance_page(case.items, page_number(request.query_params.get("page")))
     return render(request, "case.html", status=status, case=case, ratings=context.cases.scale.labels,
+                  appearances=appearances,
                   transitions=sorted(TRANSITIONS.get(case.status, set())), colleagues=_colleagues(actor, context),
-                  **extra)  # fmt: skip
+                  retro=_retro_of(actor, context, case), **extra)  # fmt: skip
+
+
+def _retro_of(actor: Actor, context: ContextDep, case: Case) -> RetroStatus | None:
+    """The retro-match block of a published case whose fact-check is the organisation's own (else none)."""
+    if case.status != "published" or case.factcheck_id is None:
+        return None
+    with suppress(NotFoundError):
+        return context.retro.status(actor, case.factcheck_id)
+    return None
+
+
+@router.post("/cases/{case_id}/retro-match")
+def retro_match(case_id: int, actor: Publisher, context: ContextDep, form: FormDep) -> Response:
+    """Search the stored posts for earlier appearances of the case's published fact-check (background)."""
+    case = context.cases.get(actor, case_id)
+    if case.factcheck_id is None or case.organisation_id != actor.organisation_id:
+        raise NotFoundError(f"no published fact-check on case {case_id}")
+    context.retro.request(actor, case.factcheck_id)
+    return _back(f"/cases/{case_id}#retro-h")
 
 
 @router.post("/cases/{case_id}/update")
@@ -223,6 +249,20 @@ def share_case(request: Request, case_id: int, actor: Publisher, context: Contex
 def unshare_case(case_id: int, organisation_id: int, actor: Publisher, context: ContextDep) -> Response:
     context.cases.unshare(actor, case_id, organisation_id)
     return _back(f"/cases/{case_id}#shares-h")
+
+
+@router.post("/cases/{case_id}/review")
+def review_items(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    """Confirm or reject the chosen appearances (or every one on the page), their copies with them."""
+    verdict = str(form.get("verdict") or "")
+    if verdict not in {"accept", "reject"}:
+        raise InputError("verdict must be accept or reject")
+    page_scope = "page" in (request.query_params.get("scope"), form.get("scope"))
+    chosen = form.getlist("page_item") if page_scope else form.getlist("item")
+    item_ids = [number for number in (_optional_int(str(v)) for v in chosen) if number is not None]
+    done = context.cases.review_items(actor, case_id, item_ids, verdict == "accept")
+    message = translator(language_of(request))["bulk_done"].format(count=len(done))
+    return _back(_safe_next(form.get("next") or f"/cases/{case_id}"), message)
 
 
 @router.post("/matches/{match_id}/feedback")
@@ -316,7 +356,16 @@ def publish(request: Request, case_id: int, actor: Publisher, context: ContextDe
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(request: Request, actor: Reader, context: ContextDep) -> Response:
-    return render(request, "alerts.html", alerts=context.alert_store.recent(200, organisation_id=actor.organisation_id))
+    """One line per fact-check (or spreading claim) and day, a page at a time (domain/alert_groups.py)."""
+    groups = context.alert_groups.page(actor, page_number(request.query_params.get("page")))
+    return render(request, "alerts.html", groups=groups, message=request.query_params.get("msg"))
+
+
+@router.post("/alerts/groups/state")
+def set_alert_group_state(request: Request, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    """Acknowledge a group of alerts, mark it handled, or open it again."""
+    context.alert_groups.set_state(actor, str(form.get("group") or ""), str(form.get("state") or ""))
+    return _back(_safe_next(form.get("next") or "/alerts"))
 
 
 @router.get("/sources", response_class=HTMLResponse)
