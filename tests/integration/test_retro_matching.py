@@ -4,7 +4,6 @@ a first-seen date. On SQLite and PostgreSQL, with the in-package hashing embedde
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections import Counter
@@ -22,8 +21,7 @@ from kiemchung.services.retro import RetroMatcher
 from kiemchung.store.posts import NewClaim, NewPost, PostStore
 from kiemchung.store.schema import claims, matches
 from kiemchung.text.sentences import split_sentences
-from kiemchung.web.app import create_app
-from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
+from tests.clients import signed_in
 
 # demo-001: "Uống nước chanh nóng mỗi sáng giúp chữa khỏi bệnh ung thư."
 PLANTED = {
@@ -169,13 +167,8 @@ def test_other_organisations_posts_are_never_attached(app_context: AppContext) -
 
 
 def _person(context: AppContext, organisation: str, email: str, role: str) -> TestClient:
-    user = context.accounts.create_user(organisation, email, role, role, "a long password")
-    secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    context.account_store.add_session(secret, user.id, csrf, datetime.now(UTC) + timedelta(hours=1))
-    client = TestClient(create_app(context.settings, context))
-    client.cookies.set(SESSION_COOKIE, secret)
-    client.headers[CSRF_HEADER] = csrf
-    return client
+    context.accounts.create_user(organisation, email, role, role, "a long password")
+    return signed_in(context, email)
 
 
 def _until_done(client: TestClient, factcheck_id: str, timeout_s: float = 30.0) -> dict[str, object]:
