@@ -281,7 +281,7 @@ def test_sqlite_synchronous_is_normal_by_default_and_full_when_asked(tmp_path: P
 def test_a_failed_upload_never_removes_the_file_of_a_concurrent_identical_upload(tmp_path: Path) -> None:
     """Two uploads of the same content at once: the first fails after the second has stored its row. The
     second's file stays (it was removed by the failing one before), and nothing partial is left behind."""
-    from kiemchung.services.workbench import _stored_upload
+    from kiemchung.services.case_evidence import _stored_upload
 
     path = tmp_path / "uploads" / "same-sha"
     with pytest.raises(RuntimeError), _stored_upload(path, PDF):  # the first upload begins, its insert fails

@@ -14,7 +14,7 @@ from kiemchung.ingest.items import canonical_url, parse_published
 from kiemchung.monitoring.checkworthiness import baseline_score, default_checkworthiness
 from kiemchung.monitoring.copies import CopyIndex
 from kiemchung.monitoring.spread import SpreadWindow
-from kiemchung.services.workbench import parse_rebuttal
+from kiemchung.services.case_evidence import parse_rebuttal
 from kiemchung.text.fingerprint import Fingerprint, copy_tokens, fingerprint, similarity
 from kiemchung.text.variants import spin
 from tests.servers import to_cp1258

@@ -1,5 +1,5 @@
 """Removing and correcting a case's evidence: which piece, what the audit log keeps of it, what a correction
-may change. The case service (services/workbench.py) checks roles and writes the change with its audit entry.
+may change. The case service (services/case_evidence.py) checks roles and writes the change with its audit entry.
 """
 
 from __future__ import annotations
