@@ -99,6 +99,26 @@ def test_an_item_whose_worker_stops_every_time_is_set_aside_as_dead(app_context:
     assert 'kiemchung_inbox_items{state="dead"} 1' in metrics  # /metrics and /status count the dead
 
 
+def test_dead_items_keep_their_payload_and_go_back_to_the_inbox_on_request(app_context: AppContext) -> None:
+    from click.testing import CliRunner
+
+    from kiemchung.cli import cli
+
+    _fill(app_context, 2)
+    [first, second] = app_context.inbox.lease("w", 5, LEASE_S, 1)
+    with app_context.database.write() as connection:
+        assert InboxStore.fail(connection, first, "w", "boom", 1) == "dead"
+        assert InboxStore.settle(connection, second.id, "done", None, None, "w")
+    env = {"KIEMCHUNG_EMBEDDER": "hashing", "KIEMCHUNG_DATABASE_URL": app_context.settings.database_url}
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(app_context.settings.data_dir), "sources", "retry-dead"], env=env
+    )
+    assert result.exit_code == 0 and "1 dead items back in the inbox" in result.stdout, result.output
+    assert app_context.inbox.counts()["dead"] == 0
+    [again] = app_context.inbox.lease("w2", 5, LEASE_S, 3)
+    assert again.id == first.id and again.attempts == 1 and again.item == first.item  # nothing was lost
+
+
 @pytest.mark.postgres
 def test_concurrent_workers_on_postgresql_never_take_the_same_item(app_context: AppContext) -> None:
     if app_context.database.is_sqlite:

@@ -161,6 +161,19 @@ def sources_rejected(ctx: click.Context, name: str | None, limit: int, organisat
         click.echo(f"{key}\t{reason}")
 
 
+@sources_group.command("retry-dead")
+@click.argument("name", required=False)
+@ORGANISATION
+@click.pass_context
+def sources_retry_dead(ctx: click.Context, name: str | None, organisation: str | None) -> None:
+    """Put the items that failed every attempt (dead) back in the inbox, of one source or all: run it once
+    what made them fail is fixed; the next `kiemchung run` processes them."""
+    app = app_of(ctx)
+    require_database(app)
+    source_id = _source(app, name, organisation).id if name else None
+    click.echo(f"{app.inbox.retry_dead(source_id)} dead items back in the inbox")
+
+
 @cli.command("run")
 @click.option("--once", is_flag=True, help="Collect every source now, process everything, send alerts, exit.")
 @click.option("--status-every", default=2.0, show_default=True, help="Seconds between status lines.")

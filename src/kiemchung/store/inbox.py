@@ -188,6 +188,19 @@ class InboxStore:
         out.update({state: count for state, count in rows})
         return out
 
+    def retry_dead(self, source_id: int | None = None) -> int:
+        """Put dead items (of one source, or all) back among the pending ones with their attempts reset, once
+        what made them fail is fixed: their payload was kept. Returns how many."""
+        query = update(inbox).where(inbox.c.state == "dead", inbox.c.payload.is_not(None))
+        if source_id is not None:
+            query = query.where(inbox.c.source_id == source_id)
+        with self.database.write() as connection:
+            result = connection.execute(
+                query.values(state="pending", attempts=0, reason=None, leased_by=None, lease_until=None,
+                             processed_at=None)
+            )  # fmt: skip
+        return int(result.rowcount)
+
     def rejected(self, source_id: int | None = None, limit: int = 100) -> list[tuple[str, str]]:
         """The items set aside, newest first: rejected as unusable, or dead after failing every attempt."""
         query = select(inbox.c.item_key, inbox.c.reason).where(inbox.c.state.in_(SET_ASIDE))
