@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bench.common import require_shared
-from bench.splits import assert_disjoint, bucket, vifactcheck_dev_part
+from bench.splits import assert_disjoint, bucket, evidence_halves, vifactcheck_dev_part
 from kiemchung.domain.models import FactCheck, Rating
 from kiemchung.text.normalize import SHORTHAND, fold_diacritics
 from kiemchung.text.spinning import SpinTable, load_groups
@@ -214,8 +214,7 @@ def evidence_benchmark(half: int, distractors: int = 3000, seed: int = 7) -> Ben
     fact the claim distorts ("contradicted", must not match). Half 0 trains, half 1 is only reported.
     """
     rows = _read_jsonl_gz("vifactcheck", "dev.jsonl.gz")
-    urls = sorted({r["Url"] for r in rows})
-    chosen = {url for number, url in enumerate(urls) if number % 2 == half}
+    chosen = {url for url, part in evidence_halves(r["Url"] for r in rows).items() if part == half}
     archive: list[FactCheck] = []
     supported_by: dict[str, set[str]] = defaultdict(set)
     refuted_evidence: list[str] = []

@@ -75,3 +75,9 @@ def assert_disjoint(named: dict[str, Iterable[str]]) -> None:
             if key in seen and seen[key] != split:
                 raise AssertionError(f"{key!r} is in both {seen[key]} and {split}")
             seen[key] = split
+
+
+def evidence_halves(urls: Iterable[str]) -> dict[str, int]:
+    """ViFactCheck dev's two halves by article for evidence work (the matching evidence benchmark's and the
+    evidence assistant's): the articles sorted by URL and alternated; 0 trains, 1 is held out."""
+    return {url: number % 2 for number, url in enumerate(sorted(set(urls)))}

@@ -24,7 +24,8 @@ FORBIDDEN = (
     "path",
     sorted((PACKAGE / "text").rglob("*.py"))
     + sorted((PACKAGE / "domain").rglob("*.py"))
-    + sorted((PACKAGE / "reporting").rglob("*.py")),
+    + sorted((PACKAGE / "reporting").rglob("*.py"))
+    + sorted((PACKAGE / "evidence").rglob("*.py")),
     ids=lambda p: p.name,
 )
 def test_pure_core_has_no_io_imports(path: Path) -> None:
