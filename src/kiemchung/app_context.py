@@ -14,6 +14,7 @@ from kiemchung.services.cards import CardService
 from kiemchung.services.collect import Collector, fetch_policy
 from kiemchung.services.drills import DrillService
 from kiemchung.services.evidence import EvidenceArchiver
+from kiemchung.services.evidence_library import EvidenceLibrary
 from kiemchung.services.factchecks import ArchiveService
 from kiemchung.services.matching import MatchService
 from kiemchung.services.metrics import HealthCheck
@@ -36,6 +37,7 @@ from kiemchung.store.cases import CaseStore
 from kiemchung.store.database import Database
 from kiemchung.store.drills import DrillStore
 from kiemchung.store.evidence import EvidenceStore
+from kiemchung.store.evidence_library import EvidenceLibraryStore
 from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.store.inbox import InboxStore
 from kiemchung.store.matches import MatchStore
@@ -158,6 +160,11 @@ class AppContext:
             self.settings, self.database, self.case_store, self.factcheck_store, self.matching, self.organisations,
             self.evidence_archiver.submit, rating_scale(self.settings.rating_scale), retro_later=self.retro.submit,
         )  # fmt: skip
+
+    @cached_property
+    def evidence_library(self) -> EvidenceLibrary:
+        """Each organisation's evidence library: import, search, suggestions, accepting into a case (issue 14)."""
+        return EvidenceLibrary(self.settings, self.database, EvidenceLibraryStore(self.database), self.cases)
 
     @cached_property
     def retro(self) -> RetroMatcher:

@@ -178,7 +178,8 @@ class Settings:
     )
     batch_body_max_bytes: int = _setting(
         20_000_000,
-        "Largest body of a batch sent with a token or session (POST /api/v1/posts, /api/v1/match), in bytes.",
+        "Largest body of a batch sent with a token or session (POST /api/v1/posts, /api/v1/match, "
+        "/api/v1/evidence/documents), in bytes.",
         "BATCH_BODY_MAX_BYTES",
     )
     anonymous_body_max_bytes: int = _setting(

@@ -170,6 +170,15 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/factchecks/{factcheck_id}/retro-match"): PUBLISH,
     ("GET", "/api/v1/factchecks/{factcheck_id}/retro-match"): READ,
     ("POST", "/cases/{case_id}/retro-match"): PUBLISH,
+    # the evidence library (issue 14): the organisation's own; reading cases reads it, triage imports and accepts
+    ("POST", "/api/v1/evidence/documents"): TRIAGE,
+    ("GET", "/api/v1/evidence/documents"): READ,
+    ("GET", "/api/v1/evidence/search"): READ,
+    ("GET", "/api/v1/cases/{case_id}/evidence/suggestions"): READ,
+    ("POST", "/api/v1/cases/{case_id}/evidence/accept"): TRIAGE,
+    ("GET", "/evidence"): READ,
+    ("POST", "/evidence/import"): TRIAGE,
+    ("POST", "/cases/{case_id}/evidence/accept"): TRIAGE,
 }
 ACTORS = ["anonymous", "viewer", "factchecker", "editor", "admin", "partner"]
 
@@ -315,7 +324,7 @@ def _probe(context: AppContext, client: TestClient, person: Any, method: str, pa
         "version": version, "status": "dismissed", "priority": 3, "assignee_id": person.id, "body": "x",
         "kind": "quote", "quote": "trích dẫn nội bộ", "source": "s", "rating": "Sai", "rebuttal": "x",
         "second_review": False, "verdict": "reject", "enabled": False, "active": False, "role": "viewer",
-        "organisation": OTHER_ORGANISATION,
+        "organisation": OTHER_ORGANISATION, "document_id": "owner-document", "sentence": "trích dẫn nội bộ",
     }  # fmt: skip
     secret, csrf = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     context.account_store.add_session(secret, person.id, csrf, datetime.now(UTC) + timedelta(hours=1))

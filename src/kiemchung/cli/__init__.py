@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import kiemchung.cli.narratives  # noqa: F401 - registers its commands
 import kiemchung.cli.operations  # noqa: F401 - registers backup and restore
-from kiemchung.cli import archive, matching, monitoring, reports, retro  # noqa: F401 - they register their commands
+from kiemchung.cli import archive, evidence, matching, monitoring, reports, retro  # noqa: F401 - they register their commands
 from kiemchung.cli.base import cli
 
 

@@ -138,7 +138,11 @@ class CaseEvidence:
             put_in_place()  # last: a failed insert leaves no file, a stored row never lacks its file
         return self.store.get(case_id)
 
-    def add_quote(self: CaseAccess, actor: Actor, case_id: int, quote: str, source: str) -> Case:
+    def add_quote(
+        self: CaseAccess, actor: Actor, case_id: int, quote: str, source: str, accepted: dict[str, Any] | None = None
+    ) -> Case:
+        """A quote and its source. `accepted`: it is a sentence of the evidence library accepted from a suggestion
+        (services/evidence_library.py), audited as `evidence.accept` with these details in the same transaction."""
         actor.require(TRIAGE)
         values = quote_values(quote, source)
         case = self._owned(actor, case_id, details=False)
@@ -147,6 +151,9 @@ class CaseEvidence:
             CaseStore.change(connection, case_id, None)
             AuditStore.record_in(connection, case.organisation_id, actor, "evidence.add", "case", case_id,
                                  evidence=evidence_id, kind="quote")  # fmt: skip
+            if accepted is not None:
+                AuditStore.record_in(connection, case.organisation_id, actor, "evidence.accept", "case", case_id,
+                                     evidence=evidence_id, **accepted)  # fmt: skip
         return self.store.get(case_id)
 
     def remove_evidence(

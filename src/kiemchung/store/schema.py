@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 
@@ -561,4 +562,26 @@ retro_partitions = Table(
     Column("finished_at", DateTime(timezone=True)),
     UniqueConstraint("job_id", "first_claim_id", name="uq_retro_partitions_job_first_claim"),
     Index("ix_retro_partitions_job_state", "job_id", "state"),
+)
+
+# The evidence library (issue 14): documents an organisation trusts, by its own ids; their passages are not
+# stored — each process rebuilds its in-memory index from the text (services/evidence_library.py).
+evidence_documents = Table(
+    "evidence_documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(200), nullable=False),  # the document's "id" as imported
+    Column("text", Text, nullable=False),  # empty for a scanned PDF
+    Column("url", Text),
+    Column("title", Text),
+    Column("publisher", Text),
+    Column("published", Date),
+    Column("scanned", Boolean, nullable=False, server_default=false()),  # a PDF with no text layer
+    Column("text_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint("organisation_id", "external_id", name="uq_evidence_documents_organisation_external"),
+    Index("ix_evidence_documents_organisation_updated", "organisation_id", "updated_at"),
 )

@@ -35,6 +35,7 @@ from kiemchung.text import strip_controls
 from kiemchung.web import account_pages, api, api_work, pages, report_pages, work_pages
 from kiemchung.web import api_drills as drill_api
 from kiemchung.web import drill_pages as drill_routes
+from kiemchung.web import evidence_library as evidence_routes
 from kiemchung.web import exports as export_routes
 from kiemchung.web import narratives as narrative_routes
 from kiemchung.web import operations as operations_routes
@@ -196,4 +197,6 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(narrative_routes.pages)
     app.include_router(trend_routes.api, prefix="/api/v1")
     app.include_router(trend_routes.pages)
+    app.include_router(evidence_routes.api, prefix="/api/v1")
+    app.include_router(evidence_routes.pages)
     return app

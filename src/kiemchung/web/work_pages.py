@@ -36,6 +36,7 @@ from kiemchung.services.workbench import TRANSITIONS
 from kiemchung.store.cases import STATUSES, Case, CaseFilter
 from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep, FormDep
+from kiemchung.web.evidence_library import suggested_evidence
 from kiemchung.web.i18n import translator
 from kiemchung.web.pages import language_of, render, render_error, templates
 from kiemchung.web.serialize import source_json
@@ -192,7 +193,8 @@ def _case_view(request: Request, actor: Actor, context: ContextDep, case_id: int
     return render(request, "case.html", status=status, case=case, ratings=context.cases.scale.labels,
                   appearances=appearances,
                   transitions=sorted(TRANSITIONS.get(case.status, set())), colleagues=_colleagues(actor, context),
-                  retro=_retro_of(actor, context, case), **extra)  # fmt: skip
+                  retro=_retro_of(actor, context, case),
+                  evidence_suggestion=suggested_evidence(actor, context, case), **extra)  # fmt: skip
 
 
 def _retro_of(actor: Actor, context: ContextDep, case: Case) -> RetroStatus | None:

@@ -1,0 +1,157 @@
+"""The evidence library over the web (issue 14): the JSON API (/api/v1/evidence…, a case's suggestions and
+accepting one) and the pages (/evidence; the "Suggested evidence" block of a case page). Both render the same
+service results (services/evidence_library.py), which check roles and organisations and write the audit log;
+every session POST carries its CSRF token, and bodies are held to the limits of web/limits.py."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from kiemchung.app_context import AppContext
+from kiemchung.domain.accounts import READ, TRIAGE, Actor
+from kiemchung.errors import InputError
+from kiemchung.evidence.assistant import Suggestion
+from kiemchung.services.evidence_library import MAX_TOP, ImportSummary, body_records, claimed_on
+from kiemchung.store.cases import Case
+from kiemchung.web.auth import needs
+from kiemchung.web.deps import ContextDep, FormDep
+from kiemchung.web.i18n import translator
+from kiemchung.web.pages import language_of, render
+from kiemchung.web.serialize import case_json
+
+api = APIRouter(tags=["evidence"])
+pages = APIRouter(include_in_schema=False)
+Reader = Annotated[Actor, Depends(needs(READ))]
+Triager = Annotated[Actor, Depends(needs(TRIAGE))]
+LINE_FILES = {".jsonl", ".ndjson", ".json"}
+CASE_SUGGESTIONS = 5
+
+
+class AcceptIn(BaseModel):
+    document_id: str = Field(min_length=1, max_length=200, description="The library document's id.")
+    sentence: str = Field(min_length=1, max_length=10_000, description="A sentence of that document.")
+
+
+# -- API ------------------------------------------------------------------------------------------------------
+
+
+@api.post("/evidence/documents")
+async def import_documents(request: Request, actor: Triager, context: ContextDep) -> dict[str, Any]:
+    """Import documents `{"id", "text", "url"?, "title"?, "publisher"?, "published"?}`: the body is a JSON list
+    or JSON Lines. An id imported again is updated. Bad records are listed with their line (or list position)
+    and reason; the good ones are imported."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    records = body_records(body)
+    if not records:
+        raise InputError("the body holds no documents: send a JSON list or JSON Lines")
+    summary = await run_in_threadpool(context.evidence_library.import_documents, actor, records)
+    return summary.as_json()
+
+
+@api.get("/evidence/documents")
+def list_documents(
+    actor: Reader, context: ContextDep, page: int = Query(1, ge=1, le=100_000), per_page: int = Query(50, ge=1, le=200)
+) -> dict[str, Any]:
+    """Your organisation's library, most recently changed first (text not included)."""
+    return context.evidence_library.documents(actor, page, per_page).as_json()
+
+
+@api.get("/evidence/search")
+def search(
+    actor: Reader, context: ContextDep, q: str = Query("", max_length=5000), top: int = Query(10, ge=1, le=MAX_TOP)
+) -> dict[str, Any]:
+    """The sentences of your organisation's library that bear most on `q`, best first, with their stance
+    toward it and flags (number_mismatch, date_mismatch, older_than_claim)."""
+    found = context.evidence_library.search(actor, q, top) if q.strip() else []
+    return {"query": q, "results": [e.to_json() for e in found]}
+
+
+@api.get("/cases/{case_id}/evidence/suggestions", tags=["workbench"])
+def case_suggestions(
+    case_id: int, actor: Reader, context: ContextDep, top: int = Query(CASE_SUGGESTIONS, ge=1, le=MAX_TOP)
+) -> dict[str, Any]:
+    """A suggested verdict for the case's claim and the library sentences behind it: a suggestion, never
+    published by itself."""
+    return context.evidence_library.suggest_for_case(actor, case_id, top).to_json(case_id)
+
+
+@api.post("/cases/{case_id}/evidence/accept", status_code=201, tags=["workbench"])
+def accept(case_id: int, body: AcceptIn, actor: Triager, context: ContextDep) -> dict[str, Any]:
+    """Add a library sentence to the case as a quote, its source the document's URL (else title); audited."""
+    return case_json(context.evidence_library.accept(actor, case_id, body.document_id, body.sentence))
+
+
+# -- pages ----------------------------------------------------------------------------------------------------
+
+
+def _page(request: Request, actor: Actor, context: AppContext, status: int = 200, **extra: Any) -> Response:
+    q = request.query_params.get("q", "")[:5000]
+    page = _page_number(request.query_params.get("page"))
+    results = context.evidence_library.search(actor, q, 10) if q.strip() else None
+    return render(request, "evidence.html", status=status, q=q, results=results,
+                  library=context.evidence_library.documents(actor, page, 50),
+                  message=request.query_params.get("msg"), **extra)  # fmt: skip
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
+@pages.get("/evidence", response_class=HTMLResponse)
+def evidence_page(request: Request, actor: Reader, context: ContextDep) -> Response:
+    return _page(request, actor, context)
+
+
+@pages.post("/evidence/import", response_class=HTMLResponse)
+async def import_form(request: Request, actor: Triager, context: ContextDep) -> Response:
+    """A .jsonl (or JSON list) or .pdf file; the page comes back with the summary (or the reason it failed)."""
+    async with request.form(max_part_size=context.settings.upload_max_bytes + 1) as form:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return await run_in_threadpool(_page, request, actor, context, 422, import_error="choose a file")
+        name, data = upload.filename or "", await upload.read(context.settings.upload_max_bytes + 1)
+    try:
+        summary = await run_in_threadpool(_imported, context, actor, name, data)
+    except InputError as exc:
+        return await run_in_threadpool(_page, request, actor, context, 422, import_error=str(exc))
+    return await run_in_threadpool(_page, request, actor, context, 200, summary=summary, imported_file=name)
+
+
+def _imported(context: AppContext, actor: Actor, name: str, data: bytes) -> ImportSummary:
+    suffix = Path(name).suffix.lower()
+    if suffix == ".pdf" or data.startswith(b"%PDF"):
+        return context.evidence_library.import_pdf(actor, name, data)
+    if suffix not in LINE_FILES:
+        raise InputError("choose a .jsonl (JSON Lines) or .pdf file")
+    if len(data) > context.settings.upload_max_bytes:
+        raise InputError(f"the file is larger than {context.settings.upload_max_bytes // 1_000_000} MB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("a JSON Lines file must be UTF-8") from None
+    return context.evidence_library.import_documents(actor, body_records(text))
+
+
+@pages.post("/cases/{case_id}/evidence/accept")
+def accept_form(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    context.evidence_library.accept(actor, case_id, str(form.get("document_id") or ""), str(form.get("sentence") or ""))
+    message = translator(language_of(request))["evidence_accepted"]
+    return RedirectResponse(f"/cases/{case_id}?msg={quote(message)}#evidence-h", status_code=303)
+
+
+def suggested_evidence(actor: Actor, context: AppContext, case: Case) -> Suggestion | None:
+    """The case page's "Suggested evidence" block: none while the organisation's library is empty."""
+    library = context.evidence_library
+    if library.is_empty(actor):
+        return None
+    with suppress(InputError):
+        return library.suggest(actor, case.claim, CASE_SUGGESTIONS, claimed_on(case))
+    return None
