@@ -117,3 +117,18 @@ def test_suggestion_follows_the_cli_contract() -> None:
 def test_an_empty_library_suggests_not_enough_info() -> None:
     suggestion = EvidenceAssistant(EvidenceIndex(), pair_model=None).suggest("Bất kỳ điều gì")
     assert (suggestion.verdict, suggestion.evidence) == ("not_enough_info", [])
+
+
+def test_a_saved_index_answers_as_before_and_keeps_changing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    index = EvidenceIndex()
+    index.add([EXAM, FUEL])
+    index.add([EvidenceDocument("fuel-1", "Giá xăng RON95 giảm 300 đồng mỗi lít từ ngày 9/3/2026.")])
+    index.save(tmp_path / "ix", {"count": 2})
+    loaded, state = EvidenceIndex.load(tmp_path / "ix") or (None, None)
+    assert loaded is not None and state == {"count": 2}
+    for query in ("giá xăng giảm", "kỳ thi tốt nghiệp THPT"):
+        assert [(p.key, p.text) for p, _ in loaded.search(query)] == [(p.key, p.text) for p, _ in index.search(query)]
+    assert loaded.documents["moet-1"].published == date(2026, 3, 2) and loaded.document_text("fuel-1").endswith("2026.")
+    loaded.add([EvidenceDocument("new-1", "Sở Y tế khuyến cáo tiêm vắc xin cúm mùa trước tháng 10.")])
+    assert loaded.search("vắc xin cúm", k=1)[0][0].document_id == "new-1"
+    assert EvidenceIndex.load(tmp_path / "missing") is None

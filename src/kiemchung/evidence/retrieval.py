@@ -8,9 +8,13 @@ blended with their static-vector cosine.
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +23,7 @@ from kiemchung.matching.lexical import LexicalIndex
 from kiemchung.matching.static import StaticEmbedder, static_embedder
 from kiemchung.text.analysis import analyse
 
+FORMAT_VERSION = 1
 RRF_K = 60
 SENTENCE_LEXICAL_WEIGHT = 0.7  # the rest is the static cosine (both scaled to 0..1)
 
@@ -122,6 +127,68 @@ class EvidenceIndex:
         scores[~self._alive] = -np.inf
         top = np.argpartition(-scores, min(depth, len(scores) - 1))[:depth]
         return [self._keys[i] for i in top[np.argsort(-scores[top])] if np.isfinite(scores[i])]
+
+    def save(self, directory: Path, state: Mapping[str, object] | None = None) -> None:
+        """Write the index to `directory` (replaced whole: written beside it, then renamed), with `state`: what
+        the caller needs to know which library changes it has seen."""
+        staging = directory.with_name(directory.name + ".writing")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        with self._lock:
+            self._lexical.save(staging)
+            keys = [key for key in self._keys if key in self._row_of and key in self.passages]
+            rows = [self._rows[self._row_of[key]] for key in keys]
+            dimension = self.embedder.dimension if self.embedder is not None else 0
+            np.save(staging / "vectors.npy", np.vstack(rows) if rows else np.zeros((0, dimension), np.float32))
+            passages = [
+                {"document_id": p.document_id, "ordinal": p.ordinal, "sentences": list(p.sentences)}
+                for p in self.passages.values()
+            ]
+            documents = [
+                {"id": d.id, "url": d.url, "title": d.title, "publisher": d.publisher, "scanned": d.scanned,
+                 "published": d.published.isoformat() if d.published else None}
+                for d in self.documents.values()
+            ]  # fmt: skip
+            meta = {
+                "format": FORMAT_VERSION,
+                "static": getattr(self.embedder, "version", None) if self.use_dense else None,
+                "lexical": self.use_lexical,
+                "vector_keys": keys,
+                "by_document": self._by_document,
+                "state": dict(state or {}),
+            }
+        for name, value in (("passages.json", passages), ("documents.json", documents), ("meta.json", meta)):
+            (staging / name).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        shutil.rmtree(directory, ignore_errors=True)
+        staging.rename(directory)
+
+    @classmethod
+    def load(cls, directory: Path, embedder: StaticEmbedder | None = None) -> tuple[EvidenceIndex, dict] | None:
+        """(index, saved state) from `directory`, or None when there is none or it was written by another
+        format or another static-vectors artifact (then rebuild)."""
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        index = cls(embedder, use_lexical=meta.get("lexical", True), use_dense=meta.get("static") is not None)
+        current = getattr(index.embedder, "version", None) if index.use_dense else None
+        if meta.get("format") != FORMAT_VERSION or meta.get("static") != current:
+            return None
+        index._lexical = LexicalIndex.load(directory)
+        for item in json.loads((directory / "passages.json").read_text(encoding="utf-8")):
+            passage = Passage(item["document_id"], item["ordinal"], tuple(item["sentences"]))
+            index.passages[passage.key] = passage
+        for item in json.loads((directory / "documents.json").read_text(encoding="utf-8")):
+            published = date.fromisoformat(item["published"]) if item["published"] else None
+            index.documents[item["id"]] = EvidenceDocument(
+                item["id"], "", item["url"], item["title"], item["publisher"], published, item["scanned"]
+            )
+        index._by_document = {k: list(v) for k, v in meta["by_document"].items()}
+        vectors = np.load(directory / "vectors.npy")
+        index._keys = list(meta["vector_keys"])
+        index._rows = list(vectors)
+        index._row_of = {key: row for row, key in enumerate(index._keys)}
+        return index, dict(meta.get("state", {}))
 
     def document_text(self, document_id: str) -> str:
         """The document's indexed text (its passages joined)."""
