@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,22 +23,33 @@ from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_PASSWORD, set_up_demo
 from tests.integration.test_workbench import _client, wait_archived
 from tests.servers import Route, Site, article_page, statement_site
+from tests.snapshots import BACKENDS, Prepared, prepared_for
 
 OTHER_ORGANISATION = "Đơn vị Khác"
 
 
+def _demo_and_another_desk(context: AppContext) -> None:
+    set_up_demo(context)
+    context.accounts.create_user(OTHER_ORGANISATION, "factchecker@khac.example", "Người khác", "factchecker",
+                                 DEMO_PASSWORD)  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prepared[None]]:
+    """The demo and another organisation's fact-checker (argon2) made once per database; each test gets a copy."""
+    yield from prepared_for(request, tmp_path_factory, _demo_and_another_desk)
+
+
 @pytest.fixture
-def desk(app_context: AppContext) -> Iterator[dict[str, Any]]:
-    set_up_demo(app_context)
-    app_context.accounts.create_user(OTHER_ORGANISATION, "factchecker@khac.example", "Người khác", "factchecker",
-                                     DEMO_PASSWORD)  # fmt: skip
-    clients = {role: _client(app_context, f"{role}@demo.kiemchung") for role in ("factchecker", "editor", "admin",
+def desk(demo: Prepared[None], tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with demo.copy(tmp_path) as context:
+        clients = {role: _client(context, f"{role}@demo.kiemchung") for role in ("factchecker", "editor", "admin",
                                                                                   "viewer")}  # fmt: skip
-    clients["other"] = _client(app_context, "factchecker@khac.example")
-    people = {u.email.split("@")[0]: u for u in app_context.account_store.users() if u.email.endswith("demo.kiemchung")}
-    yield {"context": app_context, "people": people, **clients}
-    for client in clients.values():
-        client.close()
+        clients["other"] = _client(context, "factchecker@khac.example")
+        people = {u.email.split("@")[0]: u for u in context.account_store.users() if u.email.endswith("demo.kiemchung")}
+        yield {"context": context, "people": people, **clients}
+        for client in clients.values():
+            client.close()
 
 
 @pytest.fixture

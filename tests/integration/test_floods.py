@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +24,7 @@ from kiemchung.store.alert_groups import AlertGroupStore
 from kiemchung.store.alerts import AlertStore, NewAlert
 from kiemchung.store.schema import factchecks, matches, posts, sources
 from tests.integration.test_workbench import _client
+from tests.snapshots import BACKENDS, Prepared, prepared_for
 
 POSTS = 2_000
 SOURCES = 43
@@ -73,13 +75,23 @@ def _flood(context: AppContext) -> int:
     return case.id
 
 
+def _demo_and_flood(context: AppContext) -> int:
+    set_up_demo(context)
+    return _flood(context)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def flooded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prepared[int]]:
+    """The demo and the flood, made once per database (argon2 and intake take seconds); each test gets a copy."""
+    yield from prepared_for(request, tmp_path_factory, _demo_and_flood)
+
+
 @pytest.fixture
-def flood(app_context: AppContext) -> Iterator[tuple[AppContext, TestClient, int]]:
-    set_up_demo(app_context)
-    case_id = _flood(app_context)
-    client = _client(app_context, "factchecker@demo.kiemchung")
-    yield app_context, client, case_id
-    client.close()
+def flood(flooded: Prepared[int], tmp_path: Path) -> Iterator[tuple[AppContext, TestClient, int]]:
+    with flooded.copy(tmp_path) as context:
+        client = _client(context, "factchecker@demo.kiemchung")
+        yield context, client, flooded.value
+        client.close()
 
 
 def _audit(context: AppContext, action: str) -> list[dict[str, object]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from kiemchung.cli import cli
 from kiemchung.demo import DEMO_ORGANISATION, DEMO_PASSWORD, set_up_demo
 from kiemchung.store.cases import CaseFilter
 from tests.clients import signed_in
+from tests.snapshots import BACKENDS, Prepared, prepared_for
 
 OTHER = "Báo Đối Thủ"
 TIP = "Tin mật: một quan chức sắp bị điều tra vì nhận hối lộ đất đai"
@@ -37,11 +39,25 @@ class Desks:
     source: str  # the owner's source
 
 
-@pytest.fixture
-def desks(app_context: AppContext) -> Iterator[Desks]:
-    set_up_demo(app_context)
+def _demo_and_a_rival(context: AppContext) -> None:
+    set_up_demo(context)
     for role in ("viewer", "factchecker", "editor", "admin"):
-        app_context.accounts.create_user(OTHER, f"{role}@doithu.example", f"{role} đối thủ", role, DEMO_PASSWORD)
+        context.accounts.create_user(OTHER, f"{role}@doithu.example", f"{role} đối thủ", role, DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prepared[None]]:
+    """The demo and a rival organisation's people (argon2) made once per database; each test gets a copy."""
+    yield from prepared_for(request, tmp_path_factory, _demo_and_a_rival)
+
+
+@pytest.fixture
+def desks(demo: Prepared[None], tmp_path: Path) -> Iterator[Desks]:
+    with demo.copy(tmp_path) as context:
+        yield from _desks(context)
+
+
+def _desks(app_context: AppContext) -> Iterator[Desks]:
     owner = {role: _client(app_context, f"{role}@demo.kiemchung") for role in ("factchecker", "editor", "admin")}
     other = {role: _client(app_context, f"{role}@doithu.example") for role in ("viewer", "factchecker", "editor")}
     factchecker, editor = owner["factchecker"], owner["editor"]

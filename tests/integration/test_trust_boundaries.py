@@ -14,6 +14,7 @@ import json
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,17 +27,24 @@ from kiemchung.store.factchecks import FactCheckStore
 from kiemchung.web.app import create_app
 from tests.integration.test_workbench import _client
 from tests.servers import Route, Site, serve_site
+from tests.snapshots import BACKENDS, Prepared, prepared_for
 
 Desk = tuple[AppContext, TestClient, TestClient, TestClient]
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prepared[list[str]]]:
+    """The demo (its accounts' passwords hashed with argon2) made once per database; each test gets a copy."""
+    yield from prepared_for(request, tmp_path_factory, set_up_demo)
+
+
 @pytest.fixture
-def desk(app_context: AppContext) -> Iterator[Desk]:
-    set_up_demo(app_context)
-    clients = [_client(app_context, f"{role}@demo.kiemchung") for role in ("factchecker", "editor", "admin")]
-    yield app_context, clients[0], clients[1], clients[2]
-    for client in clients:
-        client.close()
+def desk(demo: Prepared[list[str]], tmp_path: Path) -> Iterator[Desk]:
+    with demo.copy(tmp_path / "desk") as context:
+        clients = [_client(context, f"{role}@demo.kiemchung") for role in ("factchecker", "editor", "admin")]
+        yield context, clients[0], clients[1], clients[2]
+        for client in clients:
+            client.close()
 
 
 @pytest.fixture
@@ -46,8 +54,8 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture
-def public(app_context: AppContext) -> Iterator[TestClient]:
-    with TestClient(create_app(app_context.settings, app_context)) as client:
+def public(desk: Desk) -> Iterator[TestClient]:
+    with TestClient(create_app(desk[0].settings, desk[0])) as client:
         yield client
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from kiemchung.store.cases import CaseFilter
 from kiemchung.store.schema import matches
 from kiemchung.web.app import create_app
 from tests.servers import Route, Site, article_page, serve_site
+from tests.snapshots import BACKENDS, Prepared, prepared_for
 
 STANCE_WORDS = {"repeats": "lặp lại nhận định", "asks": "hỏi về nhận định", "refutes": "bác bỏ nhận định"}
 CLAIM_REVIEW_REQUIRED = {"@context", "@type", "claimReviewed", "reviewRating", "author", "url", "datePublished"}
@@ -62,14 +64,20 @@ def wait_archived(client: TestClient, case_id: int, timeout_s: float = 15.0) -> 
         time.sleep(0.05)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prepared[list[str]]]:
+    """The demo (its accounts' passwords hashed with argon2) made once per database; each test gets a copy."""
+    yield from prepared_for(request, tmp_path_factory, set_up_demo)
+
+
 @pytest.fixture
-def desk(app_context: AppContext) -> Iterator[tuple[AppContext, TestClient, TestClient]]:
-    set_up_demo(app_context)
-    factchecker = _client(app_context, "factchecker@demo.kiemchung")
-    editor = _client(app_context, "editor@demo.kiemchung")
-    yield app_context, factchecker, editor
-    factchecker.close()
-    editor.close()
+def desk(demo: Prepared[list[str]], tmp_path: Path) -> Iterator[tuple[AppContext, TestClient, TestClient]]:
+    with demo.copy(tmp_path / "desk") as context:
+        factchecker = _client(context, "factchecker@demo.kiemchung")
+        editor = _client(context, "editor@demo.kiemchung")
+        yield context, factchecker, editor
+        factchecker.close()
+        editor.close()
 
 
 @pytest.fixture
