@@ -10,6 +10,7 @@ from kiemchung.ingest.http import Fetcher
 from kiemchung.services.accounts import AccountService
 from kiemchung.services.alert_groups import AlertGroupService
 from kiemchung.services.alerts import AlertDispatcher
+from kiemchung.services.archive_imports import ArchiveImports
 from kiemchung.services.cards import CardService
 from kiemchung.services.collect import Collector, fetch_policy
 from kiemchung.services.drills import DrillService
@@ -21,6 +22,7 @@ from kiemchung.services.metrics import HealthCheck
 from kiemchung.services.monitor import Monitor
 from kiemchung.services.narrative_trends import TrendService
 from kiemchung.services.narratives import NarrativeService
+from kiemchung.services.onboarding import Onboarding
 from kiemchung.services.pipeline import Processor
 from kiemchung.services.rate import MatchBudgets
 from kiemchung.services.reports import ReportService
@@ -104,6 +106,17 @@ class AppContext:
     @cached_property
     def archive(self) -> ArchiveService:
         return ArchiveService(self.factcheck_store)
+
+    @cached_property
+    def archive_imports(self) -> ArchiveImports:
+        """Archive files uploaded on the web, imported in the background (issue 11, item 12)."""
+        return ArchiveImports(self.database, self.factcheck_store, self.settings.archive_import_max_bytes,
+                              on_imported=self.matching.on_imported)  # fmt: skip
+
+    @cached_property
+    def onboarding(self) -> Onboarding:
+        """A fresh installation's next steps (issue 11, item 13)."""
+        return Onboarding(self.factcheck_store, self.source_store, self.account_store)
 
     @cached_property
     def matching(self) -> MatchService:
@@ -206,6 +219,8 @@ class AppContext:
             self.evidence_archiver.close()
         if "retro" in self.__dict__:
             self.retro.close()
+        if "archive_imports" in self.__dict__:
+            self.archive_imports.close()
         if "fetcher" in self.__dict__:
             self.fetcher.close()
         if "dispatcher" in self.__dict__:

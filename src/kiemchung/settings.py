@@ -171,6 +171,12 @@ class Settings:
         "RATING_SCALE",
     )
     upload_max_bytes: int = _setting(10_000_000, "Largest evidence document accepted, in bytes.", "UPLOAD_MAX_BYTES")
+    archive_import_max_bytes: int = _setting(
+        50_000_000,
+        "Largest fact-check archive file imported from the web (/archive/import, POST /api/v1/factchecks/import), "
+        "in bytes.",
+        "ARCHIVE_IMPORT_MAX_BYTES",
+    )
     body_max_bytes: int = _setting(
         1_000_000,
         "Largest request body (JSON or form) accepted, in bytes; larger ones get 413 unread.",
@@ -308,8 +314,9 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("KIEMCHUNG_FETCH_WORKERS must be at least 1 and KIEMCHUNG_FETCH_TIMEOUT positive")
     if settings.sqlite_synchronous not in {"normal", "full"}:
         raise ConfigError(f"KIEMCHUNG_SQLITE_SYNCHRONOUS must be normal or full, not {settings.sqlite_synchronous!r}")
-    if min(settings.body_max_bytes, settings.batch_body_max_bytes, settings.anonymous_body_max_bytes) < 1_000:
-        raise ConfigError("KIEMCHUNG_*BODY_MAX_BYTES must be at least 1000")
+    if min(settings.body_max_bytes, settings.batch_body_max_bytes, settings.anonymous_body_max_bytes,
+           settings.archive_import_max_bytes) < 1_000:  # fmt: skip
+        raise ConfigError("KIEMCHUNG_*BODY_MAX_BYTES and KIEMCHUNG_ARCHIVE_IMPORT_MAX_BYTES must be at least 1000")
     if min(settings.anonymous_match_batch, settings.anonymous_match_rate, settings.match_rate) < 1:
         raise ConfigError("KIEMCHUNG_ANONYMOUS_MATCH_BATCH, _ANONYMOUS_MATCH_RATE and _MATCH_RATE must be at least 1")
     if settings.log_format not in {"text", "json"}:

@@ -1,7 +1,8 @@
 """The evidence assistant in real headless Chromium (issue 14): a fact-checker imports documents on /evidence
 (a .jsonl upload, the summary shown), opens a case, sees the suggested evidence — marked as a suggestion, with
 the sentence's stance and its "number differs" flag — adds one sentence with one click and finds it in the
-case's evidence; the case page fits a 375-px phone screen. Screenshots in test-artifacts/browser/."""
+case's evidence, drafts the rebuttal from it ("Draft from evidence": the suggested rating chosen, the sentence
+cited [1]) and saves it; the case page fits a 375-px phone screen. Screenshots in test-artifacts/browser/."""
 
 from __future__ import annotations
 
@@ -75,6 +76,25 @@ def test_import_see_the_suggestion_on_the_case_and_add_a_sentence_in_one_click(
     assert suggested.locator(".tag").inner_text() == "đã có trong bằng chứng"
     shot(page, "evidence-03-accepted")
     assert [e.action for e in context.audit.entries(None, 2)] == ["evidence.accept", "evidence.add"]
+
+    # "Draft from evidence": the verdict form comes back with the rebuttal written from the accepted sentence
+    # (cited [1]) and the suggested rating chosen; nothing is saved until the fact-checker saves it.
+    suggested_rating = page.locator(".suggested-rating").inner_text()
+    version = context.case_store.get(case_id).version
+    with page.expect_navigation():
+        page.click("#verdict-form button.draft-from-evidence")  # the rebuttal is empty: no browser validation stops it
+    assert "Đã soạn nháp phản bác" in page.locator("p.flash").inner_text()
+    draft = page.locator("#rebuttal").input_value().splitlines()
+    assert draft[0] == f"Nhận định “{ELECTRICITY_CLAIM}”: kết luận gợi ý là {suggested_rating}."
+    assert draft[1].startswith("Theo Tập đoàn Điện lực Việt Nam (10/10/2026), ") and draft[1].endswith(". [1]")
+    assert page.locator("#rating").input_value() == suggested_rating
+    assert context.case_store.get(case_id).version == version  # nothing saved
+    shot(page, "evidence-05-drafted")
+    with page.expect_navigation():
+        page.click("#verdict-form button[type=submit]:not(.draft-from-evidence)")
+    saved = context.case_store.get(case_id)
+    assert saved.rating_label == suggested_rating and [s["cites"] for s in saved.rebuttal] == [[], [1]]
+    assert page.locator("ol.rebuttal a[href='#evidence-1']").count() == 1
 
     phone = browser.new_page(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
     phone.on("pageerror", lambda error: errors.append(str(error)))

@@ -17,7 +17,18 @@ from fastapi.testclient import TestClient
 
 from kiemchung.app_context import AppContext
 from kiemchung.demo import set_up_demo
-from kiemchung.domain.accounts import ADMIN, MANAGE_SOURCES, PUBLISH, PUSH, READ, REPORT, ROLES, TRIAGE, Actor
+from kiemchung.domain.accounts import (
+    ADMIN,
+    IMPORT_ARCHIVE,
+    MANAGE_SOURCES,
+    PUBLISH,
+    PUSH,
+    READ,
+    REPORT,
+    ROLES,
+    TRIAGE,
+    Actor,
+)
 from kiemchung.store.cases import CaseFilter
 from kiemchung.web.app import create_app
 from kiemchung.web.auth import CSRF_HEADER, SESSION_COOKIE
@@ -179,6 +190,17 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/evidence"): READ,
     ("POST", "/evidence/import"): TRIAGE,
     ("POST", "/cases/{case_id}/evidence/accept"): TRIAGE,
+    # round two: a rebuttal drafted from the case's evidence (nothing saved), archived PDFs, evidence sources
+    ("GET", "/api/v1/cases/{case_id}/rebuttal-draft"): READ,
+    ("POST", "/cases/{case_id}/rebuttal-draft"): TRIAGE,
+    ("GET", "/evidence/documents/{row}/file"): READ,
+    ("POST", "/sources/{source_id}/evidence"): MANAGE_SOURCES,
+    # archive import from the web (issue 11, item 12): editors and admins, their organisation's jobs only
+    ("POST", "/api/v1/factchecks/import"): IMPORT_ARCHIVE,
+    ("GET", "/api/v1/factchecks/import/{job_id}"): IMPORT_ARCHIVE,
+    ("GET", "/archive/import"): IMPORT_ARCHIVE,
+    ("POST", "/archive/import"): IMPORT_ARCHIVE,
+    ("GET", "/archive/import/{job_id}"): IMPORT_ARCHIVE,
 }
 ACTORS = ["anonymous", "viewer", "factchecker", "editor", "admin", "partner"]
 
@@ -212,7 +234,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext
         "factcheck_id": "demo-001", "post_id": "post-1", "case_id": case.id, "evidence_id": 1,
         "match_id": next(i.match_id for i in case.items if i.match_id), "user_id": victim.id, "token_id": 999,
         "subscription_id": 999, "secret": "no-such-invite", "name": "no-such-source", "source_id": 999,
-        "organisation_id": 999, "narrative_id": 999, "drill_id": 999, "item_id": 999,
+        "organisation_id": 999, "narrative_id": 999, "drill_id": 999, "item_id": 999, "row": 999, "job_id": 999,
     }  # fmt: skip
     client = TestClient(create_app(settings, context))
     yield context, client, {"users": users, "partner": partner, "values": values,

@@ -53,6 +53,7 @@ def _source(app: AppContext, name: str, organisation: str | None) -> Source:
 @click.option("--interval", type=int, default=None, help="Seconds between fetches [default depends on the kind].")
 @click.option("--no-follow-links", is_flag=True, help="Feeds: keep entries' summaries, do not fetch their pages.")
 @click.option("--max-pages", type=int, default=None, help="Sitemaps: new pages fetched per run [default 50].")
+@click.option("--evidence", is_flag=True, help="What it collects also joins the organisation's evidence library.")
 @ORGANISATION
 @click.pass_context
 def sources_add(
@@ -63,6 +64,7 @@ def sources_add(
     interval: int | None,
     no_follow_links: bool,
     max_pages: int | None,
+    evidence: bool,
     organisation: str | None,
 ) -> None:
     """Watch a new source. URL is the feed/sitemap/page address, or the folder's path."""
@@ -73,7 +75,7 @@ def sources_add(
         config["follow_links"] = False
     if max_pages is not None:
         config["max_pages"] = max_pages
-    source = app.sources.add(kind, name, url, interval, config, _organisation_id(app, organisation))
+    source = app.sources.add(kind, name, url, interval, config, _organisation_id(app, organisation), evidence)
     click.echo(f"added source {source.id}: {source.name} [{source.kind}] every {source.interval_s} s")
 
 
@@ -93,7 +95,7 @@ def sources_list(ctx: click.Context, as_json: bool, organisation: str | None) ->
                 "id": source.id, "name": source.name, "kind": source.kind, "url": source.url,
                 "enabled": source.enabled, "interval_s": source.interval_s, "items": source.items_total,
                 "last_success": source.last_success_at.isoformat() if source.last_success_at else None,
-                "last_error": source.last_error, "failures": source.failures,
+                "last_error": source.last_error, "failures": source.failures, "evidence": source.evidence,
             }, ensure_ascii=False))  # fmt: skip
         else:
             click.echo(source.health_line())

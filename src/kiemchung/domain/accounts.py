@@ -18,12 +18,13 @@ PUBLISH = "publish"  # second sign-off, publish, correct, dismiss
 MANAGE_SOURCES = "manage_sources"
 ADMIN = "admin"  # users, invites, tokens, audit log, subscriptions
 REPORT = "report"  # period reports of one's own organisation
+IMPORT_ARCHIVE = "import_archive"  # import fact-check archive files (JSON Lines, CSV, ClaimReview) from the web
 
 ROLES: dict[str, frozenset[str]] = {
     "viewer": frozenset({READ}),
     "factchecker": frozenset({READ, MATCH, TRIAGE}),
-    "editor": frozenset({READ, MATCH, TRIAGE, PUBLISH, MANAGE_SOURCES, REPORT}),
-    "admin": frozenset({READ, MATCH, PUSH, TRIAGE, PUBLISH, MANAGE_SOURCES, ADMIN, REPORT}),
+    "editor": frozenset({READ, MATCH, TRIAGE, PUBLISH, MANAGE_SOURCES, REPORT, IMPORT_ARCHIVE}),
+    "admin": frozenset({READ, MATCH, PUSH, TRIAGE, PUBLISH, MANAGE_SOURCES, ADMIN, REPORT, IMPORT_ARCHIVE}),
     "partner": frozenset({PUSH, MATCH}),  # machine tokens of partner organisations
 }
 USER_ROLES = ("admin", "editor", "factchecker", "viewer")

@@ -37,6 +37,7 @@ class Source:
     failures: int = 0
     items_total: int = 0
     organisation_id: int | None = None
+    evidence: bool = False  # what it collects also joins its organisation's evidence library (issue 14)
 
     @property
     def fetched(self) -> bool:

@@ -42,6 +42,7 @@ class ImportReport:
     imported: int = 0
     rejected: list[RecordError] = field(default_factory=list)
     notes: list[RecordError] = field(default_factory=list)  # imported, but a field was cut or a link dropped
+    lines_read: int = 0  # the line of the last record read (progress, for an import run in the background)
 
     @property
     def ok(self) -> bool:
@@ -174,9 +175,12 @@ def import_files(
     fmt: str = "auto",
     progress: Callable[[int], None] | None = None,
     on_batch: Callable[[list[FactCheck]], None] | None = None,
+    *,
+    report: ImportReport | None = None,
 ) -> ImportReport:
-    """Import every file; each batch of good records lands in one transaction."""
-    report = ImportReport()
+    """Import every file; each batch of good records lands in one transaction. `report`, when given, is filled
+    as the import goes (another thread may read its counts meanwhile) and returned."""
+    report = ImportReport() if report is None else report
     for path in paths:
         _import_file(store, Path(path), fmt, report, progress, on_batch)
     return report
@@ -202,6 +206,7 @@ def _import_file(
         stream = io.BufferedReader(_CountingReader(handle, progress or (lambda _n: None)))
         batch: list[tuple[int, FactCheck]] = []
         for line, item in PARSERS[chosen](stream):
+            report.lines_read = max(report.lines_read, line)
             kept = _admit(item, str(path), line, report)
             if kept is None:
                 continue

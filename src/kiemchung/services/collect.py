@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy import Connection
+
 from kiemchung.domain.sources import Source
 from kiemchung.errors import NotFoundError
 from kiemchung.ingest.feeds import parse_feed
@@ -38,7 +40,9 @@ from kiemchung.ingest.lines import LineError
 from kiemchung.ingest.sitemaps import SitemapEntry, parse_sitemap
 from kiemchung.services.workers import worker_name
 from kiemchung.settings import Settings
+from kiemchung.store.audit import AuditStore
 from kiemchung.store.database import Database
+from kiemchung.store.evidence_library import save_collected
 from kiemchung.store.inbox import InboxStore
 from kiemchung.store.leases import LeaseStore
 from kiemchung.store.sources import SourceStore
@@ -307,8 +311,21 @@ class Collector:
             return
         with self.database.write() as connection:
             added = self.inbox.add(connection, source.id, items, rejected or [])
+            if source.evidence and items:  # an evidence source: its items join the library too (not the matching)
+                _into_library(connection, source, items)
         report.new += added
         report.seen += len(items) - added
+
+
+def _into_library(connection: Connection, source: Source, items: list[Item]) -> None:
+    """An evidence source's items as documents of its organisation's evidence library (an item's URL, else its
+    key, is the document's id: a new version replaces it), audited as `evidence.import` when any changed. In
+    the transaction that puts them in the inbox: the processing stage (matching) does nothing more."""
+    counts = save_collected(connection, source.id, items, datetime.now(UTC))
+    if counts["added"] or counts["updated"]:
+        AuditStore.record_in(connection, counts["organisation_id"], None, "evidence.import", "source", source.id,
+                             source=source.name, added=counts["added"], updated=counts["updated"],
+                             unchanged=counts["unchanged"], documents=counts["documents"][:20])  # fmt: skip
 
 
 def _host(source: Source) -> str:

@@ -10,26 +10,36 @@ service's `add_quote`, its `evidence.accept` audit entry in the same transaction
 
 Each process keeps one in-memory `EvidenceIndex` per organisation, built from the stored documents on first
 use and brought up to date before every search (a cheap count and newest-change look-up: an import by
-another process, e.g. the command line, is picked up too). The pure work is in `kiemchung.evidence`.
+another process, e.g. the command line, is picked up too). A suggestion (the pair model reads each sentence
+with the claim: 0.3 to 1 s) is kept in a bounded LRU cache per (organisation, claim, top, claim date, library
+state): a case page viewed again answers from it, and any change to the library (its count or newest change)
+makes a new key, the organisation's old entries dropped. The suggested verdict is also given on the
+organisation's rating scale, and a rebuttal can be drafted from the case's evidence (domain/rebuttal_drafts.py).
+An uploaded PDF's bytes are archived under data_dir/uploads/<sha256>, as a case's documents are. The pure work
+is in `kiemchung.evidence`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kiemchung.domain.accounts import READ, TRIAGE, Actor
+from kiemchung.domain.rebuttal_drafts import DraftEvidence, draft_rebuttal, rating_for_verdict
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.evidence.assistant import EvidenceAssistant, EvidenceSentence, Suggestion
 from kiemchung.evidence.documents import EvidenceDocument, document_from_json, pdf_document
 from kiemchung.evidence.retrieval import EvidenceIndex
 from kiemchung.evidence.verdict import VerdictModel
+from kiemchung.services.case_evidence import _stored_upload
 from kiemchung.services.workbench import CaseService
 from kiemchung.settings import Settings
 from kiemchung.store.audit import AuditStore
@@ -49,6 +59,7 @@ IMPORT_BATCH = 500
 MAX_TOP = 50
 MAX_QUERY = 5000
 CLOCK_SLACK = timedelta(seconds=5)  # re-read documents changed this long before the newest change seen
+SUGGESTION_CACHE = 256  # suggestions kept per process (all organisations together), least recently used out
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,53 @@ class DocumentPage:
                 "documents": [d.as_json() for d in self.documents]}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class RebuttalDraft:
+    """A rebuttal to start the verdict form from (nothing saved): the text, the suggestion behind its first
+    line, the suggested verdict on the scale (None where the scale has no fitting rating) and what it cites."""
+
+    text: str
+    suggestion: Suggestion
+    rating: str | None
+    cites: list[int]
+
+    def as_json(self, case_id: int) -> dict[str, Any]:
+        return {"id": case_id, "verdict": self.suggestion.verdict, "confidence": round(self.suggestion.confidence, 4),
+                "rating": self.rating, "rebuttal": self.text, "cites": self.cites}  # fmt: skip
+
+
+class SuggestionCache:
+    """A bounded, thread-safe LRU map of suggestions; entries of one organisation can be dropped together."""
+
+    def __init__(self, size: int = SUGGESTION_CACHE) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, Hashable], Suggestion] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, organisation_id: int, key: Hashable) -> Suggestion | None:
+        with self._lock:
+            found = self._entries.get((organisation_id, key))
+            if found is not None:
+                self._entries.move_to_end((organisation_id, key))
+            return found
+
+    def put(self, organisation_id: int, key: Hashable, suggestion: Suggestion) -> None:
+        with self._lock:
+            self._entries[(organisation_id, key)] = suggestion
+            self._entries.move_to_end((organisation_id, key))
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def drop(self, organisation_id: int) -> None:
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == organisation_id]:
+                del self._entries[key]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
 @dataclass
 class _Library:
     """One organisation's index in this process, and the stored state it reflects."""
@@ -149,6 +207,7 @@ class EvidenceLibrary:
         self._libraries: dict[int, _Library] = {}
         self._lock = threading.Lock()
         self._verdict_model: VerdictModel | None = None
+        self.cache = SuggestionCache()
 
     # -- importing ----------------------------------------------------------------------------------------
 
@@ -179,19 +238,30 @@ class EvidenceLibrary:
             raise InputError("the file is empty")
         document = _checked(_read_pdf(data, name))
         summary = ImportSummary(scanned=[document.id] if document.scanned else [])
-        self._write(actor, [document], summary)
+        sha = hashlib.sha256(data).hexdigest()
+        with _stored_upload(self.settings.data_dir / "uploads" / sha, data) as put_in_place:
+            self._write(actor, [document], summary, file_sha256=sha, before_commit=put_in_place)
         return summary
 
-    def _write(self, actor: Actor, documents: list[EvidenceDocument], summary: ImportSummary) -> None:
+    def _write(
+        self, actor: Actor, documents: list[EvidenceDocument], summary: ImportSummary,
+        file_sha256: str | None = None, before_commit: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
+        """Store the documents and their audit entry in one transaction. `file_sha256`: the archived copy of
+        the one PDF they were read from, put in place by `before_commit` last (a failed write leaves no file,
+        a stored row never lacks its file)."""
         now = datetime.now(UTC)
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         with self.database.write() as connection:
             for document in documents:
-                counts[save_document(connection, actor.organisation_id, document, actor.user_id, now)] += 1
+                counts[save_document(connection, actor.organisation_id, document, actor.user_id, now,
+                                     file_sha256)] += 1  # fmt: skip
             if counts["added"] or counts["updated"]:
                 AuditStore.record_in(connection, actor.organisation_id, actor, "evidence.import", "evidence_library",
                                      actor.organisation_id, **counts,
                                      documents=[d.id for d in documents[:20]])  # fmt: skip
+            if before_commit is not None:
+                before_commit()
         summary.added += counts["added"]
         summary.updated += counts["updated"]
         summary.unchanged += counts["unchanged"]
@@ -223,14 +293,69 @@ class EvidenceLibrary:
         if not 1 <= top <= MAX_TOP:
             raise InputError(f"top must be 1 to {MAX_TOP}")
         library = self._library(actor.organisation_id)
-        with library.lock:
-            return library.assistant.suggest(claim, top, claimed_on)
+        key = (claim, top, claimed_on, library.state)
+        cached = self.cache.get(actor.organisation_id, key)
+        if cached is not None:
+            return cached
+        with library.lock:  # the index as `library.state` says (a refresh also holds the lock)
+            key = (claim, top, claimed_on, library.state)
+            suggestion = self._compute(library, claim, top, claimed_on)
+        self.cache.put(actor.organisation_id, key, suggestion)
+        return suggestion
+
+    def _compute(self, library: _Library, claim: str, top: int, claimed_on: date | None) -> Suggestion:
+        """The assistant's suggestion, computed (what the cache saves; tests count the calls here)."""
+        return library.assistant.suggest(claim, top, claimed_on)
+
+    def rating(self, verdict: str) -> str | None:
+        """The suggested verdict on the installation's rating scale; None where no rating of the scale fits."""
+        return rating_for_verdict(self.cases.scale, verdict)
 
     def suggest_for_case(self, actor: Actor, case_id: int, top: int = 5) -> Suggestion:
         """Suggestions for a case's claim from the actor's organisation's library; the claim's date is its
         earliest appearance's."""
         case = self.cases.get(actor, case_id)  # READ; "not found" for another organisation's case
         return self.suggest(actor, case.claim, top, claimed_on(case))
+
+    def rebuttal_draft(self, actor: Actor, case_id: int, top: int = 5) -> RebuttalDraft:
+        """A rebuttal drafted from the evidence already in the case (never a suggestion not accepted), each line
+        citing its piece as [n] (its number in the case's list), after a line stating the claim and the
+        suggested verdict. Nothing is saved or audited: the fact-checker edits it in the verdict form."""
+        case = self.cases.get(actor, case_id)  # READ; another organisation's case is "not found"
+        suggestion = self.suggest(actor, case.claim, top, claimed_on(case))
+        rating = self.rating(suggestion.verdict)
+        references = [r for e in case.evidence for r in (e.quote_source, e.url) if r]
+        known: dict[str, LibraryDocument] = {}
+        for found in self.store.cited(actor.organisation_id, references):
+            for reference in (found.id, found.title, found.url):  # the URL wins, then the title
+                if reference:
+                    known[reference] = found
+        pieces = []
+        for number, item in enumerate(case.evidence, start=1):
+            document = known.get((item.quote_source if item.kind == "quote" else item.url) or "")
+            source = (document.publisher or document.title) if document else None
+            published = document.published if document else None
+            if item.kind == "quote":
+                pieces.append(DraftEvidence(number, "quote", item.quote, source or item.quote_source, published))
+            elif item.kind == "url":
+                pieces.append(DraftEvidence(number, "url", None, source or item.title or item.url, published))
+            else:
+                pieces.append(DraftEvidence(number, item.kind, None, item.file_name or item.title))
+        text = draft_rebuttal(case.claim, suggestion.verdict, rating, pieces)
+        return RebuttalDraft(text, suggestion, rating, [p.number for p in pieces])
+
+    def document_file(self, actor: Actor, row: int) -> tuple[bytes, str, str]:
+        """The archived copy of an uploaded PDF of the actor's organisation's library: bytes, type, file name."""
+        actor.require(READ)
+        document = self.store.file_of(actor.organisation_id, row)
+        if document is None or document.file_sha256 is None:
+            raise NotFoundError(f"no archived file for document {row} in your organisation's evidence library")
+        path = self.settings.data_dir / "uploads" / document.file_sha256
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"the archived file of document {document.id!r} is missing") from None
+        return data, "application/pdf", document.id
 
     # -- accepting ------------------------------------------------------------------------------------------
 
@@ -266,6 +391,7 @@ class EvidenceLibrary:
         state = self.store.state(organisation_id)
         if state == library.state:
             return
+        self.cache.drop(organisation_id)  # suggestions of the library as it was
         since = library.state.last_update - CLOCK_SLACK if library.state.last_update else None
         changed = self.store.documents_since(organisation_id, since)
         library.index.add(changed)

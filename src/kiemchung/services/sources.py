@@ -95,11 +95,14 @@ class SourceService:
         interval_s: int | None = None,
         config: dict[str, Any] | None = None,
         organisation_id: int | None = None,
+        evidence: bool = False,
     ) -> Source:
+        """`evidence`: what the source collects also joins its organisation's evidence library."""
         url, interval = _check(kind, name.strip(), url, interval_s)
         if kind == "folder" and url:
             Path(url).mkdir(parents=True, exist_ok=True)
-        return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
+        return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id,
+                              evidence)  # fmt: skip
 
     def add_requested(
         self,
@@ -109,13 +112,15 @@ class SourceService:
         interval_s: int | None = None,
         config: dict[str, Any] | None = None,
         organisation_id: int | None = None,
+        evidence: bool = False,
     ) -> Source:
         """A source asked for over the web UI or the API: a folder only if it already exists inside
         KIEMCHUNG_FOLDER_SOURCES_ROOT. Nothing is created on the server's disk."""
         if kind == "folder":
             url = _folder_inside(self.folder_root, url or "")
         url, interval = _check(kind, name.strip(), url, interval_s)
-        return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id)
+        return self.store.add(kind, name.strip(), url, interval, _config(dict(config or {})), organisation_id,
+                              evidence)  # fmt: skip
 
     def ensure(self, kind: str, name: str, organisation_id: int | None = None) -> Source:
         """The receiving source (push, import) of this name among the organisation's own (None: the first
@@ -156,6 +161,10 @@ class SourceService:
 
     def set_enabled(self, source_id: int, enabled: bool) -> Source:
         return self.store.update(source_id, enabled=enabled)
+
+    def set_evidence(self, source_id: int, evidence: bool) -> Source:
+        """Mark a source as an evidence source (what it collects from now on joins the evidence library), or not."""
+        return self.store.update(source_id, evidence=evidence)
 
     def remove(self, source_id: int, actor: Actor | None = None) -> Source:
         """Stop watching a source. The posts it collected stay (their source becomes empty); items it delivered
@@ -206,20 +215,23 @@ class SourceService:
             url = entry.pop("url", None)
             interval = entry.pop("interval", None)
             enabled = entry.pop("enabled", True)
+            evidence = entry.pop("evidence", False)
+            if not isinstance(evidence, bool):
+                raise InputError(f"{path}: source {number}: evidence must be true or false")
             url, interval = _check(kind, name, url, interval)
-            checked.append((name, kind, url, interval, bool(enabled), _config(entry)))
+            checked.append((name, kind, url, interval, bool(enabled), evidence, _config(entry)))
         report = SyncReport([], [], [])
-        for name, kind, url, interval, enabled, config in checked:  # all valid: now apply
+        for name, kind, url, interval, enabled, evidence, config in checked:  # all valid: now apply
             existing = self.store.by_name(name, None)
             if existing is None:
-                source = self.add(kind, name, url, interval, config)
+                source = self.add(kind, name, url, interval, config, evidence=evidence)
                 if not enabled:
                     self.store.update(source.id, enabled=False)
                 report.added.append(name)
-            elif (existing.kind, existing.url, existing.interval_s, existing.enabled, existing.config) != (
-                kind, url, interval, enabled, config,
-            ):  # fmt: skip
-                self.store.update(existing.id, kind=kind, url=url, interval_s=interval, enabled=enabled, config=config)
+            elif (existing.kind, existing.url, existing.interval_s, existing.enabled, existing.evidence,
+                  existing.config) != (kind, url, interval, enabled, evidence, config):  # fmt: skip
+                self.store.update(existing.id, kind=kind, url=url, interval_s=interval, enabled=enabled,
+                                  evidence=evidence, config=config)  # fmt: skip
                 report.updated.append(name)
             else:
                 report.unchanged.append(name)

@@ -74,6 +74,8 @@ sources = Table(
     Column("last_error", Text),
     Column("failures", Integer, nullable=False, server_default="0"),
     Column("items_total", Integer, nullable=False, server_default="0"),
+    # What it collects also joins its organisation's evidence library (issue 14; services/collect.py).
+    Column("evidence", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("organisation_id", "name", name="uq_sources_organisation_name"),
 )
 
@@ -582,6 +584,36 @@ evidence_documents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("file_sha256", String(64)),  # an uploaded PDF's archived copy: data_dir/uploads/<sha256>
     UniqueConstraint("organisation_id", "external_id", name="uq_evidence_documents_organisation_external"),
     Index("ix_evidence_documents_organisation_updated", "organisation_id", "updated_at"),
+)
+
+# Archive imports started from the web (issue 11, item 12): the uploaded file (kept until its import ends),
+# its progress and its per-line report; the organisation of the person who uploaded it sees it, nobody else.
+archive_imports = Table(
+    "archive_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("requested_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("token_id", Integer, ForeignKey("api_tokens.id", ondelete="SET NULL")),
+    Column("file_name", String(200), nullable=False),
+    Column("format", String(16), nullable=False),  # jsonl | csv | claimreview | html
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary),  # the file, until the import ends
+    Column("state", String(12), nullable=False),  # queued | running | done | failed
+    Column("lines_total", Integer, nullable=False, server_default="0"),
+    Column("lines_read", Integer, nullable=False, server_default="0"),
+    Column("imported", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("notes", Integer, nullable=False, server_default="0"),
+    Column("problems", JSON, nullable=False, default=list),  # [{line, reason, kind}], at most MAX_LISTED
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True)),  # a running import older than this was left by a stopped server
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Index("ix_archive_imports_organisation", "organisation_id", "id"),
+    Index("ix_archive_imports_state", "state"),
 )

@@ -41,6 +41,7 @@ def _from_row(row: Any) -> Source:
         row.failures,
         row.items_total,
         row.organisation_id,
+        bool(row.evidence),
     )
 
 
@@ -68,6 +69,7 @@ class SourceStore:
         interval_s: int,
         config: dict[str, Any] | None = None,
         organisation_id: int | None = None,
+        evidence: bool = False,
     ) -> Source:
         now = datetime.now(UTC)
         taken = ConflictError(f"your organisation has a source named {name!r} already")  # no other's name is said
@@ -83,6 +85,7 @@ class SourceStore:
                         interval_s=interval_s,
                         config=config or {},
                         organisation_id=organisation_id,
+                        evidence=evidence,
                         created_at=now,
                         next_fetch_at=now,
                     )

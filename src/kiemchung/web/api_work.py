@@ -93,6 +93,7 @@ class SourceIn(BaseModel):
     interval_s: int | None = None
     follow_links: bool | None = None
     max_pages: int | None = None
+    evidence: bool = Field(False, description="What the source collects also joins the evidence library.")
 
 
 @router.post("/sources", status_code=201, tags=["monitoring"])
@@ -101,7 +102,7 @@ def add_source(source: SourceIn, actor: SourceManager, context: ContextDep) -> d
         k: v for k, v in {"follow_links": source.follow_links, "max_pages": source.max_pages}.items() if v is not None
     }
     added = context.sources.add_requested(
-        source.kind, source.name, source.url, source.interval_s, config, actor.organisation_id
+        source.kind, source.name, source.url, source.interval_s, config, actor.organisation_id, source.evidence
     )
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.add", "source", added.id, name=added.name, url=added.url)
@@ -109,16 +110,26 @@ def add_source(source: SourceIn, actor: SourceManager, context: ContextDep) -> d
 
 
 class SourcePatch(BaseModel):
-    enabled: bool
+    enabled: bool | None = None
+    evidence: bool | None = Field(None, description="Mark (or unmark) it as an evidence source.")
 
 
 @router.patch("/sources/{name}", tags=["monitoring"])
 def change_source(name: str, patch: SourcePatch, actor: SourceManager, context: ContextDep) -> dict[str, Any]:
+    """Enable or disable a source, and mark it as an evidence source or not (`enabled`, `evidence`)."""
+    if patch.enabled is None and patch.evidence is None:
+        raise InputError("send enabled and/or evidence")
     source = context.sources.owned(actor.organisation_id, name)  # your organisation's source of this name (or id)
-    changed = context.sources.set_enabled(source.id, patch.enabled)
-    with context.database.write() as connection:
-        context.audit.record(connection, actor, "source.enable" if patch.enabled else "source.disable", "source",
-                             changed.id)  # fmt: skip
+    changed = source
+    if patch.enabled is not None:
+        changed = context.sources.set_enabled(source.id, patch.enabled)
+        with context.database.write() as connection:
+            context.audit.record(connection, actor, "source.enable" if patch.enabled else "source.disable",
+                                 "source", changed.id)  # fmt: skip
+    if patch.evidence is not None and patch.evidence != source.evidence:
+        changed = context.sources.set_evidence(source.id, patch.evidence)
+        with context.database.write() as connection:
+            context.audit.record(connection, actor, "source.evidence", "source", changed.id, evidence=patch.evidence)
     return source_json(changed)
 
 

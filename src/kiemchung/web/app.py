@@ -34,6 +34,7 @@ from kiemchung.settings import Settings
 from kiemchung.text import strip_controls
 from kiemchung.web import account_pages, api, api_work, pages, report_pages, work_pages
 from kiemchung.web import api_drills as drill_api
+from kiemchung.web import archive_imports as archive_import_routes
 from kiemchung.web import drill_pages as drill_routes
 from kiemchung.web import evidence_library as evidence_routes
 from kiemchung.web import exports as export_routes
@@ -100,6 +101,14 @@ def _resume_archiving(context: AppContext) -> None:
         logger.exception("evidence archiving not resumed")
 
 
+def _resume_imports(context: AppContext) -> None:
+    """Background: archive imports queued or left running by the last run are taken up again."""
+    try:
+        context.archive_imports.submit()
+    except Exception:  # noqa: BLE001 - never take the server down for it
+        logger.exception("archive imports not resumed")
+
+
 def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI:
     context = context or AppContext(settings)
 
@@ -112,6 +121,7 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
             worker.start()
         pipeline = context.monitor.run(stop) if settings.run_pipeline else []
         threading.Thread(target=_resume_archiving, args=(context,), name="kiemchung-resume", daemon=True).start()
+        _resume_imports(context)
         yield
         stop.set()
         if worker is not None:
@@ -199,4 +209,6 @@ def create_app(settings: Settings, context: AppContext | None = None) -> FastAPI
     app.include_router(trend_routes.pages)
     app.include_router(evidence_routes.api, prefix="/api/v1")
     app.include_router(evidence_routes.pages)
+    app.include_router(archive_import_routes.api, prefix="/api/v1")
+    app.include_router(archive_import_routes.pages)
     return app

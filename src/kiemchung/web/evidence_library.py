@@ -1,11 +1,14 @@
-"""The evidence library over the web (issue 14): the JSON API (/api/v1/evidence…, a case's suggestions and
-accepting one) and the pages (/evidence; the "Suggested evidence" block of a case page). Both render the same
+"""The evidence library over the web (issue 14): the JSON API (/api/v1/evidence…, a case's suggestions with
+the verdict on the rating scale, accepting one, a rebuttal drafted from the case's evidence) and the pages
+(/evidence with the archived copies of uploaded PDFs; the "Suggested evidence" block of a case page; the
+verdict form's "Draft from evidence" is in web/work_pages.py beside the form's other action). Both render the same
 service results (services/evidence_library.py), which check roles and organisations and write the audit log;
 every session POST carries its CSRF token, and bodies are held to the limits of web/limits.py."""
 
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,11 +21,12 @@ from pydantic import BaseModel, Field
 from kiemchung.app_context import AppContext
 from kiemchung.domain.accounts import READ, TRIAGE, Actor
 from kiemchung.errors import InputError
-from kiemchung.evidence.assistant import Suggestion
+from kiemchung.evidence.assistant import EvidenceSentence
 from kiemchung.services.evidence_library import MAX_TOP, ImportSummary, body_records, claimed_on
 from kiemchung.store.cases import Case
 from kiemchung.web.auth import needs
 from kiemchung.web.deps import ContextDep, FormDep
+from kiemchung.web.downloads import attachment
 from kiemchung.web.i18n import translator
 from kiemchung.web.pages import language_of, render
 from kiemchung.web.serialize import case_json
@@ -80,7 +84,17 @@ def case_suggestions(
 ) -> dict[str, Any]:
     """A suggested verdict for the case's claim and the library sentences behind it: a suggestion, never
     published by itself."""
-    return context.evidence_library.suggest_for_case(actor, case_id, top).to_json(case_id)
+    library = context.evidence_library
+    suggestion = library.suggest_for_case(actor, case_id, top)
+    return {**suggestion.to_json(case_id), "rating": library.rating(suggestion.verdict)}
+
+
+@api.get("/cases/{case_id}/rebuttal-draft", tags=["workbench"])
+def rebuttal_draft(case_id: int, actor: Reader, context: ContextDep) -> dict[str, Any]:
+    """A rebuttal drafted from the evidence already in the case, one sentence per line, each citing its piece
+    as [n]; the first line states the claim and the suggested verdict (`rating`: on the organisation's scale,
+    null where no rating fits). Nothing is saved: send it, edited, with PUT /cases/{id}/verdict."""
+    return context.evidence_library.rebuttal_draft(actor, case_id).as_json(case_id)
 
 
 @api.post("/cases/{case_id}/evidence/accept", status_code=201, tags=["workbench"])
@@ -108,6 +122,13 @@ def _page_number(raw: str | None) -> int:
 @pages.get("/evidence", response_class=HTMLResponse)
 def evidence_page(request: Request, actor: Reader, context: ContextDep) -> Response:
     return _page(request, actor, context)
+
+
+@pages.get("/evidence/documents/{row}/file")
+def document_file(row: int, actor: Reader, context: ContextDep) -> Response:
+    """The archived copy of an uploaded PDF (the organisation's own; another's is 404), as a download."""
+    data, content_type, name = context.evidence_library.document_file(actor, row)
+    return attachment(data, content_type, name)
 
 
 @pages.post("/evidence/import", response_class=HTMLResponse)
@@ -147,11 +168,22 @@ def accept_form(request: Request, case_id: int, actor: Triager, context: Context
     return RedirectResponse(f"/cases/{case_id}?msg={quote(message)}#evidence-h", status_code=303)
 
 
-def suggested_evidence(actor: Actor, context: AppContext, case: Case) -> Suggestion | None:
+@dataclass(frozen=True)
+class ShownSuggestion:
+    """What the case page's block shows: the suggestion, and its verdict on the rating scale (None: no fit)."""
+
+    verdict: str
+    confidence: float
+    evidence: list[EvidenceSentence]
+    rating: str | None
+
+
+def suggested_evidence(actor: Actor, context: AppContext, case: Case) -> ShownSuggestion | None:
     """The case page's "Suggested evidence" block: none while the organisation's library is empty."""
     library = context.evidence_library
     if library.is_empty(actor):
         return None
     with suppress(InputError):
-        return library.suggest(actor, case.claim, CASE_SUGGESTIONS, claimed_on(case))
+        found = library.suggest(actor, case.claim, CASE_SUGGESTIONS, claimed_on(case))
+        return ShownSuggestion(found.verdict, found.confidence, found.evidence, library.rating(found.verdict))
     return None

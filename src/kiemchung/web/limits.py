@@ -3,7 +3,8 @@
 `BodyLimit` is a pure ASGI middleware. A request whose `Content-Length` is over its limit is answered 413
 before one byte of its body is read; a body without a length (chunked) is counted as it streams in and
 refused with 413 as soon as it passes the limit — nothing past the limit is ever buffered. The limit depends
-on the request (`limit_for`): uploads take KIEMCHUNG_UPLOAD_MAX_BYTES (plus the multipart framing), batches
+on the request (`limit_for`): uploads take KIEMCHUNG_UPLOAD_MAX_BYTES (plus the multipart framing), archive
+files KIEMCHUNG_ARCHIVE_IMPORT_MAX_BYTES (likewise), batches
 sent with a token or session KIEMCHUNG_BATCH_BODY_MAX_BYTES, requests without either
 KIEMCHUNG_ANONYMOUS_BODY_MAX_BYTES, everything else KIEMCHUNG_BODY_MAX_BYTES.
 """
@@ -29,6 +30,7 @@ from kiemchung.web.auth import SESSION_COOKIE
 MULTIPART_OVERHEAD = 100_000  # boundaries, part headers and the form's small fields around an upload
 UPLOAD_PATHS = re.compile(r"^((/api/v1)?/cases/[^/]+/evidence/file|/evidence/import)$")
 BATCH_PATHS = frozenset({"/api/v1/posts", "/api/v1/match", "/api/v1/evidence/documents"})
+ARCHIVE_IMPORT_PATHS = frozenset({"/archive/import", "/api/v1/factchecks/import"})  # KIEMCHUNG_ARCHIVE_IMPORT_MAX_BYTES
 T = TypeVar("T")
 
 
@@ -52,6 +54,8 @@ def body_limit_for(settings: Settings, path: str, headers: Headers) -> int:
     """The largest body this request may carry."""
     if UPLOAD_PATHS.match(path):
         return settings.upload_max_bytes + MULTIPART_OVERHEAD
+    if path in ARCHIVE_IMPORT_PATHS:
+        return settings.archive_import_max_bytes + MULTIPART_OVERHEAD
     if is_anonymous(headers):
         return settings.anonymous_body_max_bytes
     if path in BATCH_PATHS:

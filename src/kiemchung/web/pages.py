@@ -20,6 +20,7 @@ from kiemchung.domain.models import FactCheck
 from kiemchung.errors import InputError
 from kiemchung.services.factchecks import ArchiveQuery
 from kiemchung.services.matching import MatchOut, PostResult
+from kiemchung.services.onboarding import NextSteps
 from kiemchung.text import strip_controls
 from kiemchung.web.api import run_matching
 from kiemchung.web.auth import OptionalActor, client_of
@@ -31,6 +32,17 @@ router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.tests["http_url"] = is_http_url  # `{% if url is http_url %}`: only http(s) links become <a href>
+
+
+def next_steps(request: Request) -> NextSteps:
+    """A fresh installation's next steps for the signed-in person (issue 11, item 13): a template global, so the
+    pages that show them (`{% include "_next_steps.html" %}`: home, queue, archive import, sources) need nothing
+    from their routes; nothing for anyone signed out."""
+    context: AppContext = request.app.state.context
+    return context.onboarding.next_steps(getattr(request.state, "actor", None))
+
+
+templates.env.globals["next_steps"] = next_steps
 
 
 def language_of(request: Request) -> str:

@@ -70,5 +70,5 @@ def source_json(source: Source) -> dict[str, Any]:
         "id": source.id, "name": source.name, "kind": source.kind, "url": source.url, "enabled": source.enabled,
         "interval_s": source.interval_s, "items": source.items_total, "last_success_at": _iso(source.last_success_at),
         "last_error_at": _iso(source.last_error_at), "last_error": source.last_error, "failures": source.failures,
-        "config": source.config,
+        "config": source.config, "evidence": source.evidence,
     }  # fmt: skip

@@ -332,6 +332,17 @@ def draft_verdict(request: Request, case_id: int, actor: Triager, context: Conte
     return _back(f"/cases/{case_id}")
 
 
+@router.post("/cases/{case_id}/rebuttal-draft", response_class=HTMLResponse)
+def draft_from_evidence(request: Request, case_id: int, actor: Triager, context: ContextDep, form: FormDep) -> Response:
+    """The case page with the verdict form's rebuttal drafted from the case's evidence (the rating chosen, else the
+    suggested one; the summary as typed). Nothing is saved: the fact-checker reads, edits and saves."""
+    draft = context.evidence_library.rebuttal_draft(actor, case_id)
+    typed = {"rating": str(form.get("rating") or "") or draft.rating or "", "summary": str(form.get("summary") or ""),
+             "rebuttal": draft.text, "second_review": "1" if "second_review" in form else ""}  # fmt: skip
+    message = translator(language_of(request))["rebuttal_drafted"]
+    return _case_view(request, actor, context, case_id, typed=typed, message=message)
+
+
 def _verdict_form_again(request: Request, actor: Actor, context: ContextDep, case_id: int, typed: dict[str, str],
                         *, rating_error: bool = False, problem: str | None = None) -> Response:  # fmt: skip
     """The case page again (422) with the verdict form as it was typed and the reason next to its field."""
@@ -380,7 +391,8 @@ def sources(request: Request, actor: Reader, context: ContextDep) -> Response:
 def add_source(request: Request, actor: SourceManager, context: ContextDep, form: FormDep) -> Response:
     interval = _optional_int(str(form.get("interval_s") or ""))
     kind, name, url = (str(form.get(key) or "") for key in ("kind", "name", "url"))
-    source = context.sources.add_requested(kind, name, url, interval, None, actor.organisation_id)
+    source = context.sources.add_requested(kind, name, url, interval, None, actor.organisation_id,
+                                           evidence="evidence" in form)  # fmt: skip
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.add", "source", source.id, **source_json(source))
     return _back("/sources")
@@ -393,6 +405,16 @@ def toggle_source(source_id: int, actor: SourceManager, context: ContextDep) -> 
     with context.database.write() as connection:
         context.audit.record(connection, actor, "source.disable" if source.enabled else "source.enable", "source",
                              source.id)  # fmt: skip
+    return _back("/sources")
+
+
+@router.post("/sources/{source_id}/evidence")
+def toggle_evidence_source(source_id: int, actor: SourceManager, context: ContextDep) -> Response:
+    """Mark the source as an evidence source (what it collects from now on joins the evidence library), or not."""
+    source = context.sources.owned(actor.organisation_id, source_id)
+    context.sources.set_evidence(source.id, not source.evidence)
+    with context.database.write() as connection:
+        context.audit.record(connection, actor, "source.evidence", "source", source.id, evidence=not source.evidence)
     return _back("/sources")
 
 
