@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from kiemchung.domain.archive_imports import SUFFIXES
 from kiemchung.domain.claimreview import (
     factcheck_from_claimreview,
     factcheck_to_claimreview,
@@ -51,15 +52,7 @@ class ImportReport:
 
 def detect_format(path: Path, head: bytes) -> str:
     suffix = path.suffix.lower()
-    by_suffix = {
-        ".jsonl": "jsonl",
-        ".ndjson": "jsonl",
-        ".csv": "csv",
-        ".json": "claimreview",
-        ".jsonld": "claimreview",
-        ".html": "html",
-        ".htm": "html",
-    }
+    by_suffix = SUFFIXES
     if suffix in by_suffix:
         return by_suffix[suffix]
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
