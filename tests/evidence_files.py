@@ -8,6 +8,9 @@ import json
 
 from pypdf import PdfWriter
 
+from kiemchung.app_context import AppContext
+from kiemchung.domain.accounts import Actor
+
 DOCS = [
     {
         "id": "moet-2027",
@@ -75,3 +78,18 @@ def scanned_pdf() -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+DESK_PASSWORD = "a long password"
+
+
+def desks(app_context: AppContext) -> Actor:
+    """A fact-checker and a viewer of "Báo Một", a fact-checker of "Báo Hai" (signed in by e-mail as
+    fc@mot / viewer@mot / fc@hai .example); the first fact-checker as an actor."""
+    for organisation, email, role in [("Báo Một", "fc@mot.example", "factchecker"),
+                                      ("Báo Một", "viewer@mot.example", "viewer"),
+                                      ("Báo Hai", "fc@hai.example", "factchecker")]:  # fmt: skip
+        app_context.accounts.create_user(organisation, email, email, role, DESK_PASSWORD)
+    user = app_context.account_store.user_by_email("fc@mot.example")
+    assert user is not None
+    return Actor("factchecker", user.organisation_id, user.id)

@@ -20,7 +20,7 @@ from kiemchung.errors import NotFoundError
 from kiemchung.evidence.assistant import Suggestion
 from kiemchung.services.evidence_library import SuggestionCache
 from tests.clients import signed_in
-from tests.evidence_files import DOCS, ELECTRICITY_CLAIM, ELECTRICITY_SENTENCE, text_pdf
+from tests.evidence_files import DOCS, ELECTRICITY_CLAIM, ELECTRICITY_SENTENCE, desks, text_pdf
 
 PASSWORD = "a long password"
 
@@ -28,13 +28,7 @@ PASSWORD = "a long password"
 @pytest.fixture
 def web(app_context: AppContext) -> Iterator[dict[str, Any]]:
     """Fact-checkers of two organisations, a viewer of the first, its library imported and a case opened."""
-    for organisation, email, role in [("Báo Một", "fc@mot.example", "factchecker"),
-                                      ("Báo Một", "viewer@mot.example", "viewer"),
-                                      ("Báo Hai", "fc@hai.example", "factchecker")]:  # fmt: skip
-        app_context.accounts.create_user(organisation, email, email, role, PASSWORD)
-    user = app_context.account_store.user_by_email("fc@mot.example")
-    assert user is not None
-    checker = Actor("factchecker", user.organisation_id, user.id)
+    checker = desks(app_context)
     assert app_context.evidence_library.import_documents(checker, list(enumerate(DOCS, start=1))).added == 3
     case = app_context.cases.open_case(checker, ELECTRICITY_CLAIM)
     clients = {name: signed_in(app_context, f"{name}.example") for name in ("fc@mot", "viewer@mot", "fc@hai")}

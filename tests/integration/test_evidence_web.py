@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from kiemchung.app_context import AppContext
-from kiemchung.domain.accounts import Actor
 from kiemchung.web.auth import CSRF_HEADER
 from tests.clients import signed_in
-from tests.evidence_files import DOCS, ELECTRICITY_CLAIM, ELECTRICITY_SENTENCE, jsonl, scanned_pdf, text_pdf
+from tests.evidence_files import DOCS, ELECTRICITY_CLAIM, ELECTRICITY_SENTENCE, desks, jsonl, scanned_pdf, text_pdf
 
 PASSWORD = "a long password"
 
@@ -24,13 +23,7 @@ PASSWORD = "a long password"
 @pytest.fixture
 def web(app_context: AppContext) -> Iterator[dict[str, Any]]:
     """A fact-checker and a viewer of one organisation, a fact-checker of another, and a case of the first."""
-    for organisation, email, role in [("Báo Một", "fc@mot.example", "factchecker"),
-                                      ("Báo Một", "viewer@mot.example", "viewer"),
-                                      ("Báo Hai", "fc@hai.example", "factchecker")]:  # fmt: skip
-        app_context.accounts.create_user(organisation, email, email, role, PASSWORD)
-    user = app_context.account_store.user_by_email("fc@mot.example")
-    assert user is not None
-    case = app_context.cases.open_case(Actor("factchecker", user.organisation_id, user.id), ELECTRICITY_CLAIM)
+    case = app_context.cases.open_case(desks(app_context), ELECTRICITY_CLAIM)
     clients = {name: signed_in(app_context, f"{name}.example") for name in ("fc@mot", "viewer@mot", "fc@hai")}
     yield {"context": app_context, "case": case.id, **clients}
     for client in clients.values():
