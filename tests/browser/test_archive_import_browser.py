@@ -2,11 +2,14 @@
 admin, nothing else) the queue says what to do next; the admin follows "Import your fact-check archive", uploads
 a small JSON Lines file with one bad line, watches the import's page (it reloads itself until done) and reads the
 counts and the rejected line with its number and reason; back on the queue the import step is gone. The pages
-fit a 375-px phone screen. Screenshots in test-artifacts/browser/, and the README's in docs/screenshots/."""
+fit a 375-px phone screen. Screenshots in test-artifacts/browser/; the README's small ones in
+test-artifacts/readme/, or in docs/screenshots/ when KIEMCHUNG_UPDATE_SCREENSHOTS=1 (to refresh them on purpose:
+a test run leaves the working tree as it found it)."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +18,15 @@ import pytest
 from kiemchung.app_context import AppContext
 from kiemchung.demo import DEMO_PASSWORD
 from kiemchung.settings import load_settings
-from tests.browser.harness import PHONE, fits, free_port, launched_browser, serving, shot, sign_in
+from tests.browser.harness import ARTIFACTS, PHONE, fits, free_port, launched_browser, serving, shot, sign_in
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("KIEMCHUNG_UPDATE_SCREENSHOTS") == "1"
+    else ARTIFACTS / "readme"
+)
 ADMIN = "admin@toasoan.example"
 RECORDS = [
     {"id": "ts-001", "claim": "Uống nước chanh nóng chữa khỏi ung thư", "rating": "Sai"},
