@@ -101,6 +101,16 @@ def test_softmax_learns_and_the_untrained_model_falls_back_to_a_rule() -> None:
     assert VerdictModel().probabilities({"number_swap": 1.0})["refuted"] > 0.5
 
 
+def test_a_row_of_weight_two_counts_as_two_copies_of_it() -> None:
+    rows = [{"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0}, {"a": 0.5, "b": 0.5}, {"a": 0.2, "b": 0.9}]
+    labels = ["supported", "refuted", "not_enough_info", "supported"]
+    weighted = fit_softmax(rows, labels, l2=1.0, weights=[1.0, 1.0, 1.0, 2.0])
+    copied = fit_softmax(rows + rows[3:], labels + labels[3:], l2=1.0)
+    plain = fit_softmax(rows, labels, l2=1.0)
+    supported = [model.probabilities({"a": 0.2, "b": 0.9})["supported"] for model in (weighted, copied, plain)]
+    assert supported[0] == pytest.approx(supported[1], abs=1e-4) and supported[0] > supported[2] + 0.01
+
+
 def test_suggestion_follows_the_cli_contract() -> None:
     index = EvidenceIndex()
     index.add([EXAM, FUEL])
