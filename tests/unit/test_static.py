@@ -3,6 +3,7 @@ embedder vector yet, and how it is kept with the index."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from kiemchung.matching.embedders import HashingEmbedder
 from kiemchung.matching.engine import MatchEngine
 from kiemchung.matching.index import MatchIndex
 from kiemchung.matching.static import StaticEmbedder, static_embedder
+from kiemchung.text.normalize import TOKENS_VERSION
 
 CLAIM = "Uống nước dừa mỗi ngày giúp chữa khỏi bệnh sốt xuất huyết"
 OTHERS = [
@@ -92,3 +94,15 @@ def test_static_vectors_are_saved_with_the_index_and_recomputed_for_a_new_artifa
     assert reloaded.static.dimension == 4 and len(reloaded.static) == len(_archive())
     removed = MatchIndex.load(tmp_path / "index", HashingEmbedder.dimension, None)
     assert removed is not None and removed.static is None
+
+
+def test_an_index_saved_with_other_tokens_is_not_loaded(static: StaticEmbedder, tmp_path: Path) -> None:
+    """Its postings were split by another `tokens` (an abbreviation expanded since, say): it is rebuilt."""
+    index = MatchIndex(HashingEmbedder.dimension, static=static)
+    index.upsert(_archive())
+    index.save(tmp_path / "index")
+    assert MatchIndex.load(tmp_path / "index", HashingEmbedder.dimension, static) is not None
+    meta_path = tmp_path / "index" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps(meta | {"tokens": TOKENS_VERSION - 1}), encoding="utf-8")
+    assert MatchIndex.load(tmp_path / "index", HashingEmbedder.dimension, static) is None

@@ -17,6 +17,7 @@ from kiemchung.matching.static import StaticEmbedder
 from kiemchung.matching.vectors import VectorStore
 from kiemchung.text.analysis import analyse
 from kiemchung.text.language import guess_language, language_code
+from kiemchung.text.normalize import TOKENS_VERSION
 from kiemchung.text.spinning import SpinTable
 
 FORMAT_VERSION = 2
@@ -150,6 +151,7 @@ class MatchIndex:
             self.static.save(staging, "static")
         meta = {
             "version": FORMAT_VERSION,
+            "tokens": TOKENS_VERSION,
             "watermark": self.watermark.__dict__,
             "claims": [[c.id, c.text, c.language, c.context] for c in self.claims.values()],
             "dimension": self.vectors.dimension if self.vectors else None,
@@ -167,7 +169,7 @@ class MatchIndex:
         """The saved index, or None when it is missing, unreadable or of another format."""
         try:
             meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("version") != FORMAT_VERSION:
+            if meta.get("version") != FORMAT_VERSION or meta.get("tokens") != TOKENS_VERSION:
                 return None
             index = cls(None, static=static)
             index.lexical = LexicalIndex.load(directory)

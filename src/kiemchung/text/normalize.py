@@ -12,6 +12,9 @@ import unicodedata
 
 from kiemchung.text.tones import canonical_tones
 
+# Raised whenever `tokens` splits or expands text differently: an index saved with other tokens is rebuilt.
+TOKENS_VERSION = 1
+
 # Social-media shorthand ("teencode") and common abbreviations, keyed by the lower-cased token.
 SHORTHAND: dict[str, str] = {
     "ko": "không",
