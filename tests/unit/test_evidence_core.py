@@ -3,8 +3,10 @@ model and the suggestion contract."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import pytest
 
 from kiemchung.errors import InputError
@@ -19,6 +21,7 @@ from kiemchung.evidence.documents import (
 )
 from kiemchung.evidence.retrieval import EvidenceIndex, rank_sentences
 from kiemchung.evidence.verdict import VERDICTS, VerdictModel, fit_softmax, verdict_features
+from kiemchung.matching.pairmodel import PairModel
 
 EXAM = EvidenceDocument(
     "moet-1",
@@ -122,6 +125,31 @@ def test_suggestion_follows_the_cli_contract() -> None:
     first = evidence[0]
     assert first["document_id"] == "moet-1" and first["stance"] in {"supports", "refutes", "neutral"}
     assert first["url"] == "https://moet.example/tin/1" and 0 <= first["score"] <= 1
+
+
+class CountingPairModel(PairModel):
+    """A stand-in for the cross-encoder: fixed probabilities, and the pairs it was asked to read."""
+
+    def __init__(self) -> None:  # no weights to load
+        self.read: list[tuple[str, str]] = []
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]], batch: int = 16) -> np.ndarray:
+        self.read += pairs
+        return np.tile([0.7, 0.1, 0.1, 0.1], (len(pairs), 1))
+
+
+def test_a_claim_judged_again_is_not_read_again_by_the_pair_model() -> None:
+    index = EvidenceIndex()
+    index.add([EXAM, FUEL])
+    pair = CountingPairModel()
+    assistant = EvidenceAssistant(index, pair_model=pair)
+    claim = "Bộ GD&ĐT bỏ thi tốt nghiệp THPT năm 2027"
+    first = assistant.suggest(claim, top=2)
+    read = len(pair.read)
+    assert read == 2 and first.to_json("c") == assistant.suggest(claim, top=2).to_json("c")
+    assert len(pair.read) == read, "the second suggestion read no pair again"
+    assistant.suggest("Giá xăng tăng 5.000 đồng", top=2)
+    assert len(pair.read) > read, "another claim is read"
 
 
 def test_an_empty_library_suggests_not_enough_info() -> None:

@@ -9,6 +9,8 @@ case and decides the verdict.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,6 +73,7 @@ class Suggestion:
 
 NOTHING_FOUND = Suggestion("not_enough_info", 1.0, [], {"supported": 0.0, "refuted": 0.0, "not_enough_info": 1.0})
 _SHIPPED = object()
+PAIR_MEMO = 4096  # (sentence, claim) readings of the pair model kept, least recently used dropped first
 
 
 class EvidenceAssistant:
@@ -85,6 +88,8 @@ class EvidenceAssistant:
         self.verdict_model = verdict_model if verdict_model is not None else VerdictModel.load()
         self.pair_model = shipped_pair_model() if pair_model is _SHIPPED else pair_model
         self.candidates = candidates
+        self._pair_memo: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
+        self._pair_lock = threading.Lock()  # the web server judges claims from several threads
 
     def suggest(self, claim: str, top: int = 5, claimed_on: date | None = None) -> Suggestion:
         """Search the whole library for `claim`."""
@@ -128,9 +133,23 @@ class EvidenceAssistant:
         return out
 
     def _pair(self, sentences: list[str], claim: str) -> list[list[float]] | None:
+        """The pair model's reading of each (sentence, claim); a pair read recently is not read again (the same
+        claim is judged given its document and over the library, asked again from the case page and the API)."""
         if self.pair_model is None or not isinstance(self.pair_model, PairModel):
             return None
-        return self.pair_model.probabilities([(s, claim) for s in sentences]).tolist()
+        with self._pair_lock:
+            known = {s: self._pair_memo[(s, claim)] for s in sentences if (s, claim) in self._pair_memo}
+        unread = [s for s in dict.fromkeys(sentences) if s not in known]
+        if unread:
+            rows = self.pair_model.probabilities([(s, claim) for s in unread])
+            known |= {sentence: row.tolist() for sentence, row in zip(unread, rows, strict=True)}
+        with self._pair_lock:
+            for sentence, reading in known.items():
+                self._pair_memo[(sentence, claim)] = reading
+                self._pair_memo.move_to_end((sentence, claim))
+            while len(self._pair_memo) > PAIR_MEMO:
+                self._pair_memo.popitem(last=False)
+        return [known[s] for s in sentences]
 
     def _sentence(
         self, claim: str, item: RankedSentence, probabilities: dict[str, float], claimed_on: date | None
