@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +31,7 @@ from kiemchung.domain.archive_imports import shown_name as clean_name
 from kiemchung.domain.models import FactCheck
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.services.archive import ImportReport, detect_format, import_files
+from kiemchung.services.background import BackgroundJobs, Ticker
 from kiemchung.store.archive_imports import ArchiveImportStore, NewImport, Payload, Progress
 from kiemchung.store.audit import AuditStore
 from kiemchung.store.database import Database
@@ -40,8 +39,6 @@ from kiemchung.store.factchecks import FactCheckStore
 
 log = logging.getLogger(__name__)
 STALE_S = 120.0  # a running job without a heartbeat for this long was left by a stopped server
-PROGRESS_EVERY_S = 0.5
-IDLE_S = 5.0
 SUFFIX_OF = {fmt: suffix for suffix, fmt in reversed(SUFFIXES.items())}  # a format's usual suffix
 
 
@@ -60,10 +57,7 @@ class ArchiveImports:
         self.max_bytes = max_bytes
         self.on_imported = on_imported
         self.store = ArchiveImportStore(database)
-        self._wake: queue.Queue[int | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self.jobs = BackgroundJobs("archive-import", lambda: self.store.waiting(self._stale_before()), self._work_one)
 
     # -- use cases ----------------------------------------------------------------------------------------
 
@@ -110,22 +104,21 @@ class ArchiveImports:
 
     def run_waiting(self) -> int:
         """Work every queued job (and any a stopped server left running); how many this worker did."""
-        done = 0
-        for job_id in self.store.waiting(self._stale_before()):
-            if self._stop.is_set():
-                break
-            payload = self.store.claim(job_id, self._stale_before())
-            if payload is not None:
-                self._run(payload)
-                done += 1
-        return done
+        return self.jobs.run_waiting()
+
+    def _work_one(self, job_id: int, _stop: threading.Event) -> int:
+        payload = self.store.claim(job_id, self._stale_before())
+        if payload is None:
+            return 0
+        self._run(payload)
+        return 1
 
     def _stale_before(self) -> datetime:
         return datetime.now(UTC) - timedelta(seconds=self.stale_s)
 
     def _run(self, payload: Payload) -> None:
         job, report = payload.job, ImportReport()
-        ticker = _Ticker(lambda: self.store.progress(job.id, _progress(report)))
+        ticker = Ticker(lambda: self.store.progress(job.id, _progress(report)))
         error = None
         try:
             with tempfile.TemporaryDirectory(prefix="kiemchung-import-") as folder:
@@ -158,30 +151,10 @@ class ArchiveImports:
 
     def submit(self, job_id: int | None = None) -> None:
         """Work this job (and any other waiting) soon, in the background thread; never blocks."""
-        with self._lock:
-            if self._stop.is_set():
-                return
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="kiemchung-archive-import", daemon=True)
-                self._thread.start()
-        self._wake.put(job_id)
+        self.jobs.submit(job_id)
 
     def close(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.put(None)
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            try:
-                while self.run_waiting():
-                    pass
-            except Exception:  # noqa: BLE001 - e.g. the database briefly away: try again later
-                log.exception("archive imports in the background failed")
-            with contextlib.suppress(queue.Empty):
-                self._wake.get(timeout=IDLE_S)
+        self.jobs.close(timeout)
 
 
 def _progress(report: ImportReport) -> Progress:
@@ -190,17 +163,3 @@ def _progress(report: ImportReport) -> Progress:
 
 def _sniffed(data: bytes) -> str:
     return detect_format(Path("upload"), data[:4096])
-
-
-class _Ticker:
-    """Calls `write` at most every PROGRESS_EVERY_S, however often it is ticked (every block read, every batch)."""
-
-    def __init__(self, write: Callable[[], None]) -> None:
-        self.write = write
-        self.last = time.monotonic()
-
-    def tick(self, _bytes: int) -> None:
-        now = time.monotonic()
-        if now - self.last >= PROGRESS_EVERY_S:
-            self.last = now
-            self.write()

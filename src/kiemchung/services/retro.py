@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from kiemchung.domain.models import SuggestedMatch
 from kiemchung.domain.retro import FirstStage
 from kiemchung.errors import InputError, NotFoundError
 from kiemchung.matching.lexical import background_df, bm25_idf
+from kiemchung.services.background import BackgroundJobs
 from kiemchung.services.matching import MatchService, PostResult
 from kiemchung.services.pipeline import MATCH_FLOOR, MAX_MATCHED_SENTENCES, SHORT_POST_SENTENCES
 from kiemchung.settings import Settings
@@ -48,7 +48,6 @@ from kiemchung.store.retro import (
 
 log = logging.getLogger(__name__)
 
-IDLE_S = 5.0  # the background worker looks for queued jobs this often
 Progress = Callable[[int, int], None]  # (partitions done, partitions)
 
 
@@ -120,10 +119,7 @@ class RetroMatcher:
         self.factchecks = factchecks
         self.store = RetroJobStore(database)
         self.partition_size = partition_size
-        self._wake: queue.Queue[int | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self.jobs = BackgroundJobs("retro", self.store.waiting, self._work_waiting_job)
 
     # -- use cases ----------------------------------------------------------------------------------------
 
@@ -238,39 +234,16 @@ class RetroMatcher:
 
     def submit(self, job_id: int | None = None) -> None:
         """Work this job (and any other waiting) soon, in a background thread; never blocks."""
-        with self._lock:
-            if self._stop.is_set():
-                return
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="kiemchung-retro", daemon=True)
-                self._thread.start()
-        self._wake.put(job_id)
+        self.jobs.submit(job_id)
 
     def run_waiting(self, stop: threading.Event | None = None) -> int:
         """Work every queued (or abandoned running) job; how many partitions this worker did."""
-        worked = 0
-        for job_id in self.store.waiting():
-            if stop is not None and stop.is_set():
-                break
-            with contextlib.suppress(Exception):  # a failure is recorded on the job; the next one goes on
-                worked += self._work_job(job_id, stop=stop)[1]
-        return worked
+        return self.jobs.run_waiting(stop)
+
+    def _work_waiting_job(self, job_id: int, stop: threading.Event) -> int:
+        with contextlib.suppress(Exception):  # a failure is recorded on the job; the next one goes on
+            return self._work_job(job_id, stop=stop)[1]
+        return 0
 
     def close(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.put(None)
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(queue.Empty):
-                self._wake.get(timeout=IDLE_S)
-            if self._stop.is_set():
-                return
-            try:
-                while self.run_waiting(self._stop):
-                    pass
-            except Exception:  # noqa: BLE001 - e.g. the database briefly away: try again later
-                log.exception("retro-matching in the background failed")
+        self.jobs.close(timeout)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, select, update
 
 from kiemchung.domain.archive_imports import ArchiveImport, LineProblem
+from kiemchung.store import jobs
 from kiemchung.store.database import Database, aware
 from kiemchung.store.schema import archive_imports, users
 
@@ -96,31 +97,14 @@ class ArchiveImportStore:
 
     def waiting(self, stale_before: datetime, limit: int = 10) -> list[int]:
         """Jobs to work: queued, or running with a heartbeat older than `stale_before`; oldest first."""
-        condition = or_(
-            archive_imports.c.state == "queued",
-            and_(archive_imports.c.state == "running", archive_imports.c.heartbeat_at < stale_before),
-        )
-        with self.database.read() as connection:
-            found = connection.execute(
-                select(archive_imports.c.id).where(condition).order_by(archive_imports.c.id).limit(limit)
-            ).scalars()
-            return list(found)
+        return jobs.waiting(self.database, archive_imports, stale_before, limit)
 
     def claim(self, job_id: int, stale_before: datetime) -> Payload | None:
         """Take the job (None when another worker holds it or it has ended): running, counts back to zero (a
         job taken up again starts over; importing a record twice updates it, never doubles it)."""
-        now = datetime.now(UTC)
-        workable = or_(
-            archive_imports.c.state == "queued",
-            and_(archive_imports.c.state == "running", archive_imports.c.heartbeat_at < stale_before),
-        )
         with self.database.write() as connection:
-            taken = connection.execute(
-                update(archive_imports).where(archive_imports.c.id == job_id, workable)
-                .values(state="running", started_at=now, heartbeat_at=now, lines_read=0, imported=0, rejected=0,
-                        notes=0, problems=[])
-            ).rowcount  # fmt: skip
-            if taken != 1:
+            if not jobs.take(connection, archive_imports, job_id, stale_before, lines_read=0, imported=0, rejected=0,
+                             notes=0, problems=[]):  # fmt: skip
                 return None
             row = connection.execute(_SELECT.where(archive_imports.c.id == job_id)).one()
             extra = connection.execute(
@@ -131,12 +115,8 @@ class ArchiveImportStore:
         return Payload(_job(row), bytes(extra.data or b""), extra.requested_by, extra.token_id)
 
     def progress(self, job_id: int, progress: Progress) -> None:
-        with self.database.write() as connection:
-            connection.execute(
-                update(archive_imports).where(archive_imports.c.id == job_id, archive_imports.c.state == "running")
-                .values(heartbeat_at=datetime.now(UTC), lines_read=progress.lines_read, imported=progress.imported,
-                        rejected=progress.rejected, notes=progress.notes)
-            )  # fmt: skip
+        jobs.beat(self.database, archive_imports, job_id, lines_read=progress.lines_read, imported=progress.imported,
+                  rejected=progress.rejected, notes=progress.notes)  # fmt: skip
 
     @staticmethod
     def finish(
