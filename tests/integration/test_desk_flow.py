@@ -142,8 +142,9 @@ def test_an_invitation_offers_the_least_privileged_role_first(desk: dict[str, An
     page = desk["admin"].get("/admin").text
     form = re.search(r'<form method="post" action="/admin/invites".*?</form>', page, re.S)
     assert form
-    assert re.findall(r"<option ([^>]*)>(\w+)</option>", form.group(0)) == [
-        ("", "admin"), ("", "editor"), ("", "factchecker"), ("selected", "viewer")]  # fmt: skip
+    assert re.findall(r'<option value="(\w+)" ?([^>]*)>([^<]+)</option>', form.group(0)) == [
+        ("admin", "", "Quản trị"), ("editor", "", "Biên tập"), ("factchecker", "", "Kiểm chứng viên"),
+        ("viewer", "selected", "Người xem")]  # fmt: skip
 
 
 def test_assigned_to_me_and_assigning_a_colleague_from_the_queue_and_the_case(desk: dict[str, Any]) -> None:

@@ -107,7 +107,7 @@ def test_a_flood_of_alerts_reads_as_one_group_with_counts_paging_state_and_its_c
     assert len(page.content) < PAGE_BYTES, len(page.content)
     assert page.text.count("data-group=") == 50
     row = page.text.split('class="alert-repeat', 1)[1].split("</li>", 1)[0]
-    assert "lặp lại 2000 lần trong 43 nguồn từ" in row
+    assert "lặp lại 2.000 lần trong 43 nguồn từ" in row
     assert f'href="/cases/{case_id}"' in row
     found = client.get("/api/v1/alerts/groups").json()
     assert found["total"] > SPREADING and (found["pages"], len(found["groups"])) == (2, 50)  # with the demo's
@@ -144,7 +144,7 @@ def test_the_flood_case_page_groups_folds_copies_pages_and_stays_small(
     page = client.get(f"/cases/{case_id}")
     assert page.status_code == 200
     assert len(page.content) < PAGE_BYTES, len(page.content)
-    assert "2000 bài đăng từ 43 nguồn; 200 bản gốc" in page.text
+    assert "2.000 bài đăng từ 43 nguồn; 200 bản gốc" in page.text
     assert len(_page_item_ids(page.text)) == 50 and page.text.count('class="confirm"') <= 50 + 2
     assert page.text.count('<details class="copies">') == 50 and "9 bản sao" in page.text  # 1,800 copies / 200
     assert 'class="appearance-group"' in page.text and "Trang 1/4" in page.text
@@ -197,13 +197,13 @@ def test_the_queue_row_counts_posts_and_sources_and_shows_the_sentence_that_rais
     context, client, case_id = flood
     page = client.get("/queue?q=" + "nước muối loãng")
     row = page.text.split(f'data-case="{case_id}"', 1)[1].split("</tr>", 1)[0]
-    assert "2000 bài · 43 nguồn" in row
-    assert CLAIM in row and "rất giống" in row and "Điểm 0.93" in row
+    assert "2.000 bài · 43 nguồn" in row
+    assert CLAIM in row and "rất giống" in row and "Điểm 0,93" in row
     every = [i.id for i in context.case_store.get(case_id).items]
     assert client.post(f"/api/v1/cases/{case_id}/review", json={"verdict": "accept", "items": every}).status_code == 200
     reviewed = client.get("/queue?q=" + "nước muối loãng").text.split(f'data-case="{case_id}"', 1)[1]
     row = reviewed.split("</tr>", 1)[0]  # nothing left to triage: the sentence that raised the case
-    assert 'class="suggestion trigger"' in row and CLAIM in row and "rất giống" in row and "2000 bài · 43 nguồn" in row
+    assert 'class="suggestion trigger"' in row and CLAIM in row and "rất giống" in row and "2.000 bài · 43 nguồn" in row
 
 
 def test_the_migration_groups_the_alerts_stored_before_it(settings: Settings, database_url: str) -> None:

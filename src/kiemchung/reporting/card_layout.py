@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from kiemchung.domain.formats import format_date
 from kiemchung.domain.models import Rating
 from kiemchung.domain.ratings import is_debunked
 
@@ -91,10 +92,13 @@ def verdict_colour(rating: Rating) -> str:
     return "#2e7d32"
 
 
-def card_content(claim: str, rating: Rating, organisation: str, published: date | None, page_url: str) -> CardContent:
-    """The card's texts for a fact-check: the date as YYYY-MM-DD, the page address without its scheme."""
+def card_content(
+    claim: str, rating: Rating, organisation: str, published: date | None, page_url: str, language: str = "vi"
+) -> CardContent:
+    """The card's texts for a fact-check: the date as the language writes it (21/10/2026; English 2026-10-21),
+    the page address without its scheme."""
     short = page_url.split("://", 1)[-1].rstrip("/")
-    when = published.isoformat() if published else ""
+    when = format_date(published, language) if published else ""
     return CardContent(" ".join(claim.split()), rating.label, verdict_colour(rating), organisation, when, short)
 
 

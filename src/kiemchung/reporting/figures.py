@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from kiemchung.domain.formats import format_datetime
 from kiemchung.errors import InputError
 from kiemchung.reporting.texts import report_texts
 
@@ -149,6 +150,7 @@ class ReportInput:
     previous: PeriodNumbers
     snapshot: Snapshot
     language: str = "vi"
+    zone: tzinfo = UTC  # the installation's time zone (KIEMCHUNG_TIME_ZONE), in which times are shown
 
 
 def build_report(given: ReportInput) -> Report:
@@ -233,14 +235,14 @@ def _sources(given: ReportInput, words: dict[str, str]) -> Section:
         Figure("sources_failing", words["sources_failing"], failing, None),
     ]
     table = tuple(
-        (s.name, _when(s.last_success_at, words), _when(s.last_error_at, words), str(s.failures))
+        (s.name, _when(s.last_success_at, given, words), _when(s.last_error_at, given, words), str(s.failures))
         for s in given.snapshot.sources
     )
     return _section("sources", words, figures, table)
 
 
-def _when(moment: datetime | None, words: dict[str, str]) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else words["never"]
+def _when(moment: datetime | None, given: ReportInput, words: dict[str, str]) -> str:
+    return format_datetime(moment, given.language, given.zone) if moment else words["never"]
 
 
 def _queue(given: ReportInput, words: dict[str, str]) -> Section:

@@ -10,8 +10,9 @@ import csv
 import io
 from html import escape
 
+from kiemchung.domain.formats import format_date
 from kiemchung.reporting.charts import bar_chart
-from kiemchung.reporting.figures import Figure, Report, Section
+from kiemchung.reporting.figures import Figure, Period, Report, Section
 from kiemchung.reporting.texts import report_texts
 
 STYLE = """
@@ -49,8 +50,8 @@ def report_fragment(report: Report) -> str:
     words = report_texts(report.language)
     head = (
         f'<header class="report-head"><h1>{escape(words["report_title"])}: {escape(report.organisation)}</h1>'
-        f"<p>{escape(words['period'])}: {report.period.start} – {report.period.end} · "
-        f"{escape(words['previous_period'])}: {report.previous.start} – {report.previous.end}</p>"
+        f"<p>{escape(words['period'])}: {_days(report.period, report.language)} · "
+        f"{escape(words['previous_period'])}: {_days(report.previous, report.language)}</p>"
         f'<p class="not-covered">{escape(words["not_covered"].format(items=", ".join(report.not_covered)))}</p>'
         "</header>"
     )
@@ -100,12 +101,17 @@ def _appendix(report: Report, words: dict[str, str]) -> str:
 def report_html(report: Report) -> str:
     """A standalone HTML document of the report (print it, send it, or turn it into a PDF)."""
     words = report_texts(report.language)
-    title = f"{words['report_title']} {report.period.start} – {report.period.end}"
+    title = f"{words['report_title']} {_days(report.period, report.language)}"
     return (
         f'<!doctype html><html lang="{report.language}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
         f"<body>{report_fragment(report)}</body></html>\n"
     )
+
+
+def _days(period: Period, language: str) -> str:
+    """A period as people read it: 01/10/2026 – 31/10/2026 (vi), 2026-10-01 – 2026-10-31 (en)."""
+    return f"{format_date(period.start, language)} – {format_date(period.end, language)}"
 
 
 def report_csv(report: Report) -> str:

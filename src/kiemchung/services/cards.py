@@ -42,7 +42,8 @@ class CardService:
         if fc is None:
             raise NotFoundError(f"no published fact-check with id {factcheck_id}")
         page = f"{self.settings.base_url}/factchecks/{fc.id}"
-        content = card_content(fc.claim, fc.rating, fc.publisher or "", fc.published, page)
+        content = card_content(fc.claim, fc.rating, fc.publisher or "", fc.published, page,
+                               self.settings.default_language)  # fmt: skip
         font = find_font(self.settings.card_font)
         path = self.cache_dir / f"{_digest(content, size, font)}.png"
         if path.is_file():

@@ -45,5 +45,5 @@ class ReportService:
         current = self.store.numbers(organisation_id, *period.bounds(), threshold)
         previous = self.store.numbers(organisation_id, *period.previous().bounds(), threshold)
         given = ReportInput(self.orgs.get(organisation_id).name, period, current, previous,
-                            self.store.snapshot(organisation_id), language)  # fmt: skip
+                            self.store.snapshot(organisation_id), language, self.settings.zone)  # fmt: skip
         return build_report(given)

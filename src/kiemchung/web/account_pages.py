@@ -19,6 +19,7 @@ from kiemchung.errors import InputError, PermissionDenied, RateLimited
 from kiemchung.web.auth import SESSION_COOKIE, client_of, needs, password_work
 from kiemchung.web.deps import ContextDep
 from kiemchung.web.i18n import translator
+from kiemchung.web.messages import error_for_form
 from kiemchung.web.pages import language_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,8 @@ async def change_password(request: Request, actor: Reader, context: ContextDep) 
             raise InputError("the new password and its repetition differ")
         await password_work(request, change)
     except (InputError, PermissionDenied, RateLimited) as exc:
-        return render(request, "account.html", status=_status_of(exc), error=str(exc))
+        error = error_for_form(str(exc), language_of(request))
+        return render(request, "account.html", status=_status_of(exc), error=error)
     done = translator(language_of(request))["password_changed"]
     return RedirectResponse(f"/account?msg={quote(done)}", status_code=303)
 
@@ -66,6 +68,7 @@ async def reset_password(request: Request, secret: str, context: ContextDep) -> 
         await password_work(request, partial(context.accounts.use_reset, secret, password))
     except InputError as exc:
         _, user = await run_in_threadpool(context.accounts.reset_for, secret)
-        return render(request, "reset.html", status=422, email=user.email, error=str(exc))
+        error = error_for_form(str(exc), language_of(request))
+        return render(request, "reset.html", status=422, email=user.email, error=error)
     done = translator(language_of(request))["password_reset_done"]
     return RedirectResponse(f"/login?msg={quote(done)}", status_code=303)

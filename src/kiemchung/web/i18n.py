@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiemchung.domain.priorities import PRIORITY_WORDS
+from kiemchung.web.i18n_codes import code_strings
 
 LANGUAGES = ("vi", "en")
 
@@ -386,6 +387,8 @@ DESK_STRINGS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 _add_strings(DESK_STRINGS)
+for _area in code_strings():  # roles, source kinds, states, audit actions, HTTP errors (web/i18n_codes.py)
+    _add_strings(_area)
 _add_strings({language: {f"priority_{n}": word for n, word in enumerate(words)}
               for language, words in PRIORITY_WORDS.items()})  # fmt: skip
 
@@ -452,6 +455,9 @@ EVIDENCE_STRINGS: dict[str, dict[str, str]] = {
         "evidence_import_summary": "thêm {added}, cập nhật {updated}, không đổi {unchanged}, lỗi {errors}",
         "evidence_import_line": "Dòng {line}: {error}",
         "evidence_scanned_note": "PDF bản quét (không có lớp chữ), đã lưu nhưng không tìm được: {ids}",
+        "evidence_pdf_reading": "{file}: đang đọc PDF, trang này tự tải lại khi xong.",
+        "evidence_pdf_pages": "Đã đọc {read}/{total} trang.",
+        "evidence_pdf_failed": "{file}: không nhập được: {error}",
         "evidence_documents": "Tài liệu trong thư viện ({total})", "evidence_no_documents": "Thư viện chưa có tài liệu nào.",
         "evidence_document": "Tài liệu", "evidence_publisher": "Cơ quan đăng", "evidence_published": "Ngày đăng",
         "evidence_updated": "Cập nhật", "evidence_scanned": "bản quét",
@@ -485,6 +491,9 @@ EVIDENCE_STRINGS: dict[str, dict[str, str]] = {
         "evidence_import_summary": "added {added}, updated {updated}, unchanged {unchanged}, errors {errors}",
         "evidence_import_line": "Line {line}: {error}",
         "evidence_scanned_note": "Scanned PDF (no text layer), stored but not searchable: {ids}",
+        "evidence_pdf_reading": "{file}: the PDF is being read; this page reloads itself until it is done.",
+        "evidence_pdf_pages": "{read} of {total} pages read.",
+        "evidence_pdf_failed": "{file}: not imported: {error}",
         "evidence_documents": "Documents in the library ({total})", "evidence_no_documents": "The library holds no document yet.",
         "evidence_document": "Document", "evidence_publisher": "Publisher", "evidence_published": "Published",
         "evidence_updated": "Updated", "evidence_scanned": "scanned",

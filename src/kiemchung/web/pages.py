@@ -25,13 +25,16 @@ from kiemchung.text import strip_controls
 from kiemchung.web.api import run_matching
 from kiemchung.web.auth import OptionalActor, client_of
 from kiemchung.web.deps import ArchiveDep, ContextDep
+from kiemchung.web.formatting import install_filters
 from kiemchung.web.i18n import LANGUAGES, translator
+from kiemchung.web.messages import translate_error
 from kiemchung.web.previews import factcheck_preview, home_preview
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.tests["http_url"] = is_http_url  # `{% if url is http_url %}`: only http(s) links become <a href>
+install_filters(templates.env)  # |date, |datetime, |score, |number in the page's language and time zone
 
 
 def next_steps(request: Request) -> NextSteps:
@@ -59,8 +62,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     response = templates.TemplateResponse(
         request,
         template,
-        {"lang": lang, "t": translator(lang), "actor": getattr(request.state, "actor", None),
-         "csrf": session.csrf_token if session else "", **values},
+        {"lang": lang, "t": translator(lang), "zone": request.app.state.context.settings.zone,
+         "actor": getattr(request.state, "actor", None), "csrf": session.csrf_token if session else "", **values},
         status_code=status,
     )  # fmt: skip
     if request.query_params.get("lang") in LANGUAGES:
@@ -69,8 +72,14 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-    heading = translator(language_of(request))["not_found"] if status == 404 else str(status)
-    return render(request, "error.html", status=status, heading=heading, message=message)
+    """The error page in the page's language: the status in words, then the message's wording; a message with
+    no Vietnamese wording shows the status explained, the English message kept as a technical detail."""
+    lang = language_of(request)
+    words = translator(lang)
+    translated = translate_error(message, lang)
+    return render(request, "error.html", status=status, heading=words.get(f"error_{status}", str(status)),
+                  reason=translated or words.get(f"error_help_{status}", ""),
+                  detail=None if translated else message)  # fmt: skip
 
 
 def _int_param(request: Request, name: str, default: int) -> int:

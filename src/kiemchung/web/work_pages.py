@@ -38,6 +38,7 @@ from kiemchung.web.auth import SESSION_COOKIE, OptionalActor, client_of, needs, 
 from kiemchung.web.deps import ContextDep, FormDep
 from kiemchung.web.evidence_library import suggested_evidence
 from kiemchung.web.i18n import translator
+from kiemchung.web.messages import error_for_form
 from kiemchung.web.pages import language_of, render, render_error, templates
 from kiemchung.web.serialize import source_json
 
@@ -108,14 +109,15 @@ async def login(request: Request, context: ContextDep) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
     target = _safe_next(form.get("next"))
     if not cookie or not secrets.compare_digest(cookie, str(form.get("login_csrf") or "")):
-        return _back(f"/login?next={quote(target)}", "reload the page and sign in again")
+        reload = error_for_form("reload the page and sign in again", language_of(request))
+        return _back(f"/login?next={quote(target)}", reload)
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     try:
         signed = await password_work(request, partial(context.accounts.sign_in, email, password, client_of(request)))
     except (AuthenticationError, RateLimited) as exc:
-        token = secrets.token_urlsafe(24)
+        token, error = secrets.token_urlsafe(24), error_for_form(str(exc), language_of(request))
         failed = render(request, "login.html", status=429 if isinstance(exc, RateLimited) else 401,
-                        login_csrf=token, next=target, email=email, error=str(exc))  # fmt: skip
+                        login_csrf=token, next=target, email=email, error=error)  # fmt: skip
         failed.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
         if isinstance(exc, RateLimited):
             failed.headers["Retry-After"] = str(exc.retry_after)
@@ -149,7 +151,8 @@ async def accept_invite(request: Request, secret: str, context: ContextDep) -> R
         await password_work(request, accept)
     except InputError as exc:
         invite = await run_in_threadpool(context.accounts.invite_for, secret)
-        return render(request, "invite.html", status=422, invite=invite, error=str(exc))
+        error = error_for_form(str(exc), language_of(request))
+        return render(request, "invite.html", status=422, invite=invite, error=error)
     return _back("/login", "✓")
 
 
