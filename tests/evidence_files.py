@@ -1,11 +1,16 @@
-"""What the evidence-library tests share: a small library of official-style Vietnamese documents, and PDFs
-made on the spot (one with a text layer, one scanned: a page with no text)."""
+"""What the evidence-library tests share: a small library of official-style Vietnamese documents, PDFs made on
+the spot (one with a text layer, one scanned: a page with no text), the desks that use them, and following a PDF
+uploaded on /evidence while it is read in the background."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
+import time
+from typing import Any
 
+from fastapi.testclient import TestClient
 from pypdf import PdfWriter
 
 from kiemchung.app_context import AppContext
@@ -93,3 +98,43 @@ def desks(app_context: AppContext) -> Actor:
     user = app_context.account_store.user_by_email("fc@mot.example")
     assert user is not None
     return Actor("factchecker", user.organisation_id, user.id)
+
+
+def desks_organisation(context: AppContext) -> int:
+    """The organisation of the first desks ("Báo Một")."""
+    user = context.account_store.user_by_email("fc@mot.example")
+    assert user is not None
+    return user.organisation_id
+
+
+def upload_pdf(client: TestClient, name: str, data: bytes) -> str:
+    """The /evidence import form with a PDF: answered at once, the browser sent to the page following it (its
+    address returned)."""
+    sent = client.post("/evidence/import", files={"file": (name, data, "application/pdf")}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    location: str = sent.headers["location"]
+    assert re.fullmatch(r"/evidence\?import=\d+#import-h", location)
+    return location
+
+
+def import_id(location: str) -> int:
+    return int(location.split("=")[1].split("#")[0])
+
+
+def finished_pdf_import(client: TestClient, job_id: int) -> dict[str, Any]:
+    """The PDF import once it has ended (polled through the API, as a script would)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/api/v1/evidence/import/{job_id}").json()
+        if job["finished"]:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"PDF import {job_id} did not finish: {job}")
+
+
+def page_after_reading(client: TestClient, location: str) -> Any:
+    """The page the browser was sent to, once the PDF it follows is read (it no longer reloads itself)."""
+    finished_pdf_import(client, import_id(location))
+    page = client.get(location)
+    assert page.status_code == 200 and 'http-equiv="refresh"' not in page.text
+    return page

@@ -15,6 +15,7 @@ from kiemchung.services.cards import CardService
 from kiemchung.services.collect import Collector, fetch_policy
 from kiemchung.services.drills import DrillService
 from kiemchung.services.evidence import EvidenceArchiver
+from kiemchung.services.evidence_imports import EvidenceImports
 from kiemchung.services.evidence_library import EvidenceLibrary
 from kiemchung.services.factchecks import ArchiveService
 from kiemchung.services.matching import MatchService
@@ -180,6 +181,11 @@ class AppContext:
         return EvidenceLibrary(self.settings, self.database, EvidenceLibraryStore(self.database), self.cases)
 
     @cached_property
+    def evidence_imports(self) -> EvidenceImports:
+        """PDFs uploaded to an evidence library, read in the background (issue 14)."""
+        return EvidenceImports(self.database, self.evidence_library)
+
+    @cached_property
     def retro(self) -> RetroMatcher:
         return RetroMatcher(self.settings, self.database, self.matching, self.factcheck_store)
 
@@ -221,6 +227,10 @@ class AppContext:
             self.retro.close()
         if "archive_imports" in self.__dict__:
             self.archive_imports.close()
+        if "evidence_imports" in self.__dict__:
+            self.evidence_imports.close()
+        if "evidence_library" in self.__dict__:
+            self.evidence_library.close()
         if "fetcher" in self.__dict__:
             self.fetcher.close()
         if "dispatcher" in self.__dict__:

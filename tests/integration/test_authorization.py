@@ -195,6 +195,9 @@ ROUTES: dict[tuple[str, str], str | None] = {
     ("POST", "/cases/{case_id}/rebuttal-draft"): TRIAGE,
     ("GET", "/evidence/documents/{row}/file"): READ,
     ("POST", "/sources/{source_id}/evidence"): MANAGE_SOURCES,
+    # a PDF read in the background (issue 14): as importing, the organisation's own jobs only
+    ("POST", "/api/v1/evidence/import"): TRIAGE,
+    ("GET", "/api/v1/evidence/import/{job_id}"): TRIAGE,
     # archive import from the web (issue 11, item 12): editors and admins, their organisation's jobs only
     ("POST", "/api/v1/factchecks/import"): IMPORT_ARCHIVE,
     ("GET", "/api/v1/factchecks/import/{job_id}"): IMPORT_ARCHIVE,

@@ -5,6 +5,7 @@ roles; and one organisation never seeing another's documents."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import pytest
@@ -15,7 +16,9 @@ from kiemchung.errors import InputError, NotFoundError, PermissionDenied
 from kiemchung.evidence.assistant import EvidenceAssistant
 from kiemchung.evidence.documents import document_from_json
 from kiemchung.evidence.retrieval import EvidenceIndex
-from kiemchung.services.evidence_library import body_records, json_lines
+from kiemchung.services.evidence_index_files import index_directory
+from kiemchung.services.evidence_library import EvidenceLibrary, body_records, json_lines
+from kiemchung.store.evidence_library import EvidenceLibraryStore
 from tests.evidence_files import DOCS, ELECTRICITY_CLAIM, ELECTRICITY_SENTENCE, jsonl, scanned_pdf, text_pdf
 
 PASSWORD = "a long password"
@@ -172,3 +175,67 @@ def test_an_index_built_earlier_follows_imports_made_by_another_process(
     finally:
         elsewhere.close()
     assert context.evidence_library.search(viewer, "cầu vượt sông Hồng", 1)[0].document_id == "cau-moi"
+
+
+# -- the saved index ------------------------------------------------------------------------------------------
+
+
+def _fresh_library(context: AppContext) -> EvidenceLibrary:
+    """The service as a new process has it: the same settings and database, nothing in memory."""
+    return EvidenceLibrary(context.settings, context.database, EvidenceLibraryStore(context.database), context.cases)
+
+
+def test_a_new_process_reads_the_saved_index_instead_of_building_it(desk: tuple[AppContext, Actor, Actor]) -> None:
+    context, _, viewer = desk
+    first = context.evidence_library
+    answer = first.suggest(viewer, ELECTRICITY_CLAIM, 3).to_json("c")
+    assert first.documents_read == 3
+    first.save_indexes()
+    saved = index_directory(context.settings, viewer.organisation_id)
+    assert (saved / "meta.json").exists() and not saved.with_name(saved.name + ".writing").exists()
+    partial = saved.with_name(saved.name + ".writing")  # a save that crashed half-way leaves only this
+    partial.mkdir()
+    (partial / "meta.json").write_text("{}", encoding="utf-8")
+
+    second = _fresh_library(context)
+    assert second.suggest(viewer, ELECTRICITY_CLAIM, 3).to_json("c") == answer
+    assert second.documents_read == 0  # nothing read from the database: the saved index was current
+    assert second.save_indexes() == 0  # and nothing to save again
+
+
+def test_a_document_added_after_the_save_is_read_and_the_index_saved_again(
+    desk: tuple[AppContext, Actor, Actor],
+) -> None:
+    context, checker, viewer = desk
+    context.evidence_library.search(viewer, ELECTRICITY_CLAIM, 1)
+    context.evidence_library.save_indexes()
+    elsewhere = _fresh_library(context)  # another process imports while this one's index is saved
+    record = {"id": "cau-moi", "text": "Thành phố khởi công cầu vượt sông Hồng vào tháng 12."}
+    assert elsewhere.import_documents(checker, [(1, record)]).added == 1
+
+    second = _fresh_library(context)
+    assert second.search(viewer, "cầu vượt sông Hồng", 1)[0].document_id == "cau-moi"  # the stale index not used
+    assert second.documents_read >= 1
+    second.save_indexes()  # (the save under way in the background, or this one)
+    third = _fresh_library(context)
+    assert third.search(viewer, "cầu vượt sông Hồng", 1)[0].document_id == "cau-moi"
+    assert third.documents_read == 0
+
+
+def test_a_damaged_saved_index_is_rebuilt_and_logged(
+    desk: tuple[AppContext, Actor, Actor], caplog: pytest.LogCaptureFixture
+) -> None:
+    context, _, viewer = desk
+    answer = context.evidence_library.suggest(viewer, ELECTRICITY_CLAIM, 3).to_json("c")
+    context.evidence_library.save_indexes()
+    saved = index_directory(context.settings, viewer.organisation_id)
+    (saved / "passages.json").write_text('[{"document_id": "evn-gia', encoding="utf-8")  # cut off mid-write
+
+    with caplog.at_level(logging.WARNING, logger="kiemchung.services.evidence_index_files"):
+        second = _fresh_library(context)
+        assert second.suggest(viewer, ELECTRICITY_CLAIM, 3).to_json("c") == answer
+    assert second.documents_read == 3  # built from the database
+    assert any("cannot be read" in r.getMessage() and str(saved) in r.getMessage() for r in caplog.records)
+    second.save_indexes()  # saved whole again
+    again = _fresh_library(context)
+    assert again.suggest(viewer, ELECTRICITY_CLAIM, 3).to_json("c") == answer and again.documents_read == 0

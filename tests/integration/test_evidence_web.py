@@ -15,7 +15,20 @@ import pytest
 from kiemchung.app_context import AppContext
 from kiemchung.web.auth import CSRF_HEADER
 from tests.clients import signed_in
-from tests.evidence_files import DOCS, ELECTRICITY_CLAIM, ELECTRICITY_SENTENCE, desks, jsonl, scanned_pdf, text_pdf
+from tests.evidence_files import (
+    DOCS,
+    ELECTRICITY_CLAIM,
+    ELECTRICITY_SENTENCE,
+    desks,
+    desks_organisation,
+    finished_pdf_import,
+    import_id,
+    jsonl,
+    page_after_reading,
+    scanned_pdf,
+    text_pdf,
+    upload_pdf,
+)
 
 PASSWORD = "a long password"
 
@@ -97,13 +110,9 @@ def test_the_evidence_page_imports_searches_and_lists(web: dict[str, Any]) -> No
     assert page.status_code == 200
     assert "thu-vien.jsonl: thêm 3, cập nhật 0, không đổi 0, lỗi 1" in page.text
     assert "Dòng 2: not valid JSON" in page.text and 'data-document="evn-gia-dien"' in page.text
-    scanned = checker.post("/evidence/import", files={"file": ("ban-chup.pdf", scanned_pdf(), "application/pdf")})
-    assert (
-        scanned.status_code == 200
-        and "PDF bản quét (không có lớp chữ), đã lưu nhưng không tìm được: ban-chup.pdf" in scanned.text
-    )
-    pdf = checker.post("/evidence/import", files={"file": ("bao-cao.pdf", text_pdf(["Budget 2026 rose 7 percent."]),
-                                                            "application/pdf")})  # fmt: skip
+    scanned = page_after_reading(checker, upload_pdf(checker, "ban-chup.pdf", scanned_pdf()))
+    assert "PDF bản quét (không có lớp chữ), đã lưu nhưng không tìm được: ban-chup.pdf" in scanned.text
+    pdf = page_after_reading(checker, upload_pdf(checker, "bao-cao.pdf", text_pdf(["Budget 2026 rose 7 percent."])))
     assert "bao-cao.pdf: thêm 1" in pdf.text
     fake = checker.post("/evidence/import", files={"file": ("gia.pdf", b"<html>gia</html>", "application/pdf")})
     assert fake.status_code == 422 and "the file is not a PDF" in fake.text
@@ -163,3 +172,72 @@ def test_imports_are_held_to_the_upload_and_batch_limits(app_context: AppContext
         assert client.post("/evidence/import", files={"file": ("a.pdf", past_framing)}).status_code == 413
     finally:
         context.close()
+
+
+# -- PDFs read in the background --------------------------------------------------------------------------------
+
+BROKEN_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # a PDF's header, nothing pypdf can read
+
+
+def test_a_pdf_is_read_in_the_background_from_the_page_and_from_the_api(web: dict[str, Any]) -> None:
+    context, checker, viewer = web["context"], web["fc@mot"], web["viewer@mot"]
+    location = upload_pdf(checker, "thong-cao.pdf", text_pdf(["The provincial committee approved 120 new schools."]))
+    job_id = import_id(location)
+    following = checker.get(location)  # at once: being read, or already read
+    assert following.status_code == 200 and f'data-import="{job_id}"' in following.text
+    job = finished_pdf_import(checker, job_id)
+    assert (job["state"], job["added"], job["scanned"], job["error"], job["file_name"]) == (
+        "done", 1, False, None, "thong-cao.pdf")  # fmt: skip
+    assert job["pages_read"] == job["pages_total"] == 1
+    page = page_after_reading(checker, location)
+    assert (
+        "thong-cao.pdf: thêm 1, cập nhật 0, không đổi 0" in page.text and 'data-document="thong-cao.pdf"' in page.text
+    )
+
+    data = text_pdf(["The ministry built 35 bridges in 2026."])
+    sent = checker.post("/api/v1/evidence/import", params={"name": "cau.pdf"}, content=data,
+                        headers={"Content-Type": "application/pdf"})  # fmt: skip
+    assert sent.status_code == 202, sent.text
+    body = sent.json()
+    assert body["status_url"] == f"/api/v1/evidence/import/{body['id']}" and body["file_name"] == "cau.pdf"
+    done = finished_pdf_import(checker, body["id"])
+    assert (done["state"], done["added"], done["size"]) == ("done", 1, len(data))
+    found = viewer.get("/api/v1/evidence/search", params={"q": "ministry built bridges", "top": 1}).json()
+    assert found["results"][0]["document_id"] == "cau.pdf" and "35 bridges" in found["results"][0]["sentence"]
+    listed = {d["id"]: d for d in viewer.get("/api/v1/evidence/documents").json()["documents"]}
+    assert viewer.get(listed["cau.pdf"]["file"]).content == data  # the upload kept as the archived copy
+    organisation = desks_organisation(context)
+    audited = [e for e in context.audit.entries(organisation, None) if e.action == "evidence.import"]
+    assert [(e.user, e.detail["added"], e.detail["documents"]) for e in audited] == [
+        ("fc@mot.example", 1, ["cau.pdf"]),
+        ("fc@mot.example", 1, ["thong-cao.pdf"]),
+    ]  # the uploader's, newest first
+    assert viewer.post("/api/v1/evidence/import", content=data).status_code == 403
+    assert viewer.get(f"/api/v1/evidence/import/{body['id']}").status_code == 403
+
+
+def test_a_pdf_that_cannot_be_read_is_reported_with_its_reason(web: dict[str, Any]) -> None:
+    checker = web["fc@mot"]
+    location = upload_pdf(checker, "hong.pdf", BROKEN_PDF)
+    job = finished_pdf_import(checker, import_id(location))
+    assert job["state"] == "failed" and job["error"].startswith("the PDF cannot be read")
+    assert (job["added"], job["updated"], job["unchanged"]) == (0, 0, 0)
+    page = page_after_reading(checker, location)
+    assert "hong.pdf: không nhập được: the PDF cannot be read" in page.text
+    assert checker.get("/api/v1/evidence/documents").json()["total"] == 0  # nothing stored
+    scanned = checker.post("/api/v1/evidence/import", params={"name": "quet.pdf"}, content=scanned_pdf())
+    assert finished_pdf_import(checker, scanned.json()["id"])["scanned"] is True  # stored, flagged: not searchable
+    refused = checker.post("/api/v1/evidence/import", params={"name": "gia.pdf"}, content=b"<html>gia</html>")
+    assert refused.status_code == 422 and "the file is not a PDF" in refused.json()["error"]  # no job for it
+    assert checker.post("/api/v1/evidence/import", content=b"").status_code == 422
+
+
+def test_another_organisations_pdf_import_is_not_found(web: dict[str, Any]) -> None:
+    checker, other = web["fc@mot"], web["fc@hai"]
+    location = upload_pdf(checker, "bao-cao.pdf", text_pdf(["Budget 2026 rose 7 percent."]))
+    job_id = import_id(location)
+    finished_pdf_import(checker, job_id)
+    assert other.get(f"/api/v1/evidence/import/{job_id}").status_code == 404
+    assert other.get(location).status_code == 404
+    assert other.get("/api/v1/evidence/documents").json()["total"] == 0
+    assert checker.get(f"/api/v1/evidence/import/{job_id + 1000}").status_code == 404

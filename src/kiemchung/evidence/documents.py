@@ -9,7 +9,7 @@ the best passages are what the assistant shows.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -96,8 +96,12 @@ def parse_published(value: str | None) -> date | None:
         raise InputError(f'"published" must be an ISO date (YYYY-MM-DD), not {value!r}') from None
 
 
-def pdf_document(data: bytes, document_id: str, title: str | None = None, url: str | None = None) -> EvidenceDocument:
-    """A PDF's text as a document; `scanned` when no page has a text layer (the text is then empty)."""
+def pdf_document(
+    data: bytes, document_id: str, title: str | None = None, url: str | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> EvidenceDocument:  # fmt: skip
+    """A PDF's text as a document; `scanned` when no page has a text layer (the text is then empty).
+    `on_page(pages read, pages)` is told after each page."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -105,7 +109,11 @@ def pdf_document(data: bytes, document_id: str, title: str | None = None, url: s
         raise InputError("the file is not a PDF")
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            if on_page is not None:
+                on_page(len(pages), len(reader.pages))
         metadata_title = (reader.metadata.title if reader.metadata else None) or None
     except (PdfReadError, ValueError, KeyError) as exc:
         raise InputError(f"the PDF cannot be read: {exc}") from None

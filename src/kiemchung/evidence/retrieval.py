@@ -22,6 +22,7 @@ from kiemchung.evidence.documents import EvidenceDocument, Passage, split_passag
 from kiemchung.matching.lexical import LexicalIndex
 from kiemchung.matching.static import StaticEmbedder, static_embedder
 from kiemchung.text.analysis import analyse
+from kiemchung.text.normalize import TOKENS_VERSION
 
 FORMAT_VERSION = 1
 RRF_K = 60
@@ -134,12 +135,11 @@ class EvidenceIndex:
         staging = directory.with_name(directory.name + ".writing")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        with self._lock:
-            self._lexical.save(staging)
+        with self._lock:  # copied as they are now (quickly), written after: searches and adds go on meanwhile
+            lexical = self._lexical.snapshot()
             keys = [key for key in self._keys if key in self._row_of and key in self.passages]
             rows = [self._rows[self._row_of[key]] for key in keys]
             dimension = self.embedder.dimension if self.embedder is not None else 0
-            np.save(staging / "vectors.npy", np.vstack(rows) if rows else np.zeros((0, dimension), np.float32))
             passages = [
                 {"document_id": p.document_id, "ordinal": p.ordinal, "sentences": list(p.sentences)}
                 for p in self.passages.values()
@@ -151,28 +151,36 @@ class EvidenceIndex:
             ]  # fmt: skip
             meta = {
                 "format": FORMAT_VERSION,
+                "tokens": TOKENS_VERSION,
                 "static": getattr(self.embedder, "version", None) if self.use_dense else None,
                 "lexical": self.use_lexical,
                 "vector_keys": keys,
-                "by_document": self._by_document,
+                "by_document": {document: list(passage_keys) for document, passage_keys in self._by_document.items()},
                 "state": dict(state or {}),
             }
+        lexical.save(staging)
+        np.save(staging / "vectors.npy", np.vstack(rows) if rows else np.zeros((0, dimension), np.float32))
         for name, value in (("passages.json", passages), ("documents.json", documents), ("meta.json", meta)):
             (staging / name).write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-        shutil.rmtree(directory, ignore_errors=True)
+        old = directory.with_name(directory.name + ".old")  # the one in place, set aside whole, then dropped
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
         staging.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path, embedder: StaticEmbedder | None = None) -> tuple[EvidenceIndex, dict] | None:
         """(index, saved state) from `directory`, or None when there is none or it was written by another
-        format or another static-vectors artifact (then rebuild)."""
+        format or another static-vectors artifact (then rebuild); a damaged one raises (OSError, ValueError…)."""
         try:
             meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         index = cls(embedder, use_lexical=meta.get("lexical", True), use_dense=meta.get("static") is not None)
         current = getattr(index.embedder, "version", None) if index.use_dense else None
-        if meta.get("format") != FORMAT_VERSION or meta.get("static") != current:
+        written = (meta.get("format"), meta.get("tokens"), meta.get("static"))
+        if written != (FORMAT_VERSION, TOKENS_VERSION, current):
             return None
         index._lexical = LexicalIndex.load(directory)
         for item in json.loads((directory / "passages.json").read_text(encoding="utf-8")):
@@ -185,6 +193,8 @@ class EvidenceIndex:
             )
         index._by_document = {k: list(v) for k, v in meta["by_document"].items()}
         vectors = np.load(directory / "vectors.npy")
+        if len(vectors) != len(meta["vector_keys"]):
+            raise ValueError(f"{len(vectors)} vectors saved for {len(meta['vector_keys'])} passages")
         index._keys = list(meta["vector_keys"])
         index._rows = list(vectors)
         index._row_of = {key: row for row, key in enumerate(index._keys)}

@@ -176,6 +176,14 @@ class LexicalIndex:
             out.append(float(bm25_idf(n + extra, df)))
         return out
 
+    def snapshot(self) -> LexicalIndex:
+        """A copy that stays as this index is now while it goes on changing (to save it meanwhile)."""
+        self._flush()
+        copy = LexicalIndex()
+        copy.vocabulary, copy.ids, copy.position = dict(self.vocabulary), list(self.ids), dict(self.position)
+        copy._alive, copy._tf = bytearray(self._alive), self._tf.copy()
+        return copy
+
     def save(self, directory: Path) -> None:
         self._flush()
         directory.mkdir(parents=True, exist_ok=True)

@@ -8,15 +8,18 @@ Imports are written in transactions of IMPORT_BATCH documents, each with its `ev
 a bad record is reported with its line number and never stops the others. Accepting goes through the case
 service's `add_quote`, its `evidence.accept` audit entry in the same transaction.
 
-Each process keeps one in-memory `EvidenceIndex` per organisation, built from the stored documents on first
-use and brought up to date before every search (a cheap count and newest-change look-up: an import by
-another process, e.g. the command line, is picked up too). A suggestion (the pair model reads each sentence
-with the claim: 0.3 to 1 s) is kept in a bounded LRU cache per (organisation, claim, top, claim date, library
-state): a case page viewed again answers from it, and any change to the library (its count or newest change)
-makes a new key, the organisation's old entries dropped. The suggested verdict is also given on the
-organisation's rating scale, and a rebuttal can be drafted from the case's evidence (domain/rebuttal_drafts.py).
-An uploaded PDF's bytes are archived under data_dir/uploads/<sha256>, as a case's documents are. The pure work
-is in `kiemchung.evidence`.
+Each process keeps one in-memory `EvidenceIndex` per organisation, read on first use from the one saved under
+DATA_DIR/index/evidence/<organisation> (else built from the stored documents) and brought up to date before every
+search (a cheap count and newest-change look-up: an import by another process, e.g. the command line, is picked
+up too; the saved index's stamp is checked the same way, so a stale one is never used as it is). After each
+change the index is saved again in the background (services/evidence_index_files.py). Uploaded PDFs are read in
+the background (services/evidence_imports.py) by the same `read_pdf` as the command line's import. A suggestion
+(the pair model reads each sentence with the claim: 0.3 to 1 s) is kept in a bounded LRU cache per (organisation,
+claim, top, claim date, library state): a case page viewed again answers from it, and any change to the library
+(its count or newest change) makes a new key, the organisation's old entries dropped. The suggested verdict is
+also given on the organisation's rating scale, and a rebuttal can be drafted from the case's evidence
+(domain/rebuttal_drafts.py). An uploaded PDF's bytes are archived under data_dir/uploads/<sha256>, as a case's
+documents are. The pure work is in `kiemchung.evidence`.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from kiemchung.domain.accounts import READ, TRIAGE, Actor
 from kiemchung.domain.rebuttal_drafts import DraftEvidence, draft_rebuttal, rating_for_verdict
@@ -39,7 +45,9 @@ from kiemchung.evidence.assistant import EvidenceAssistant, EvidenceSentence, Su
 from kiemchung.evidence.documents import EvidenceDocument, document_from_json, pdf_document
 from kiemchung.evidence.retrieval import EvidenceIndex
 from kiemchung.evidence.verdict import VerdictModel
+from kiemchung.services.background import BackgroundJobs
 from kiemchung.services.case_evidence import _stored_upload
+from kiemchung.services.evidence_index_files import index_directory, load_index, save_index
 from kiemchung.services.workbench import CaseService
 from kiemchung.settings import Settings
 from kiemchung.store.audit import AuditStore
@@ -60,6 +68,7 @@ MAX_TOP = 50
 MAX_QUERY = 5000
 CLOCK_SLACK = timedelta(seconds=5)  # re-read documents changed this long before the newest change seen
 SUGGESTION_CACHE = 256  # suggestions kept per process (all organisations together), least recently used out
+SAVE_EVERY_S = 600.0  # an index changed again soon after a save is saved again this long after it (and at close)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,7 @@ class Unreadable:
 
 
 Record = tuple[int, object]  # (line number, the parsed JSON value or Unreadable)
+PageProgress = Callable[[int, int], None]  # (pages read, pages)
 
 
 def json_lines(lines: Iterable[str]) -> Iterator[Record]:
@@ -123,6 +133,9 @@ class ImportSummary:
     def as_json(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "scanned": self.scanned,
                 "errors": [{"line": e.line, "error": e.message} for e in self.errors]}  # fmt: skip
+
+
+Finish = Callable[[Connection, ImportSummary], None]  # the caller's record of an import, in its transaction
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,7 @@ class _Library:
     assistant: EvidenceAssistant
     state: LibraryState = field(default_factory=lambda: LibraryState(0, None))
     lock: threading.RLock = field(default_factory=threading.RLock)
+    loaded: bool = False  # whether the saved index was looked for
 
 
 class EvidenceLibrary:
@@ -208,6 +222,11 @@ class EvidenceLibrary:
         self._lock = threading.Lock()
         self._verdict_model: VerdictModel | None = None
         self.cache = SuggestionCache()
+        self.documents_read = 0  # documents read from the database into an index by this process
+        self._unsaved: set[int] = set()  # organisations whose index changed since it was saved
+        self.saver = BackgroundJobs("evidence-index", self._unsaved_ids, self._save)
+        self._saving = threading.RLock()  # one save at a time in this process
+        self._saved_at: dict[int, float] = {}  # when each organisation's index was last saved (monotonic)
 
     # -- importing ----------------------------------------------------------------------------------------
 
@@ -228,28 +247,44 @@ class EvidenceLibrary:
         return summary
 
     def import_pdf(self, actor: Actor, file_name: str, data: bytes) -> ImportSummary:
-        """A PDF's text as a document whose id is the file's name; a PDF with no text layer is stored and
-        reported as scanned."""
+        """A PDF's text as a document whose id is the file's name, read now (the command line; the web and the
+        API read uploads in the background, services/evidence_imports.py); a PDF with no text layer is stored
+        and reported as scanned."""
         actor.require(TRIAGE)
-        name = strip_controls(Path(file_name or "").name).strip() or "document.pdf"
+        self.check_pdf(data)
+        return self.store_pdf(actor, pdf_name(file_name), data)
+
+    def check_pdf(self, data: bytes) -> None:
+        """What an upload must be before it is read (InputError): not too large, not empty, a PDF."""
         if len(data) > self.settings.upload_max_bytes:
             raise InputError(f"the file is larger than {self.settings.upload_max_bytes // 1_000_000} MB")
         if not data:
             raise InputError("the file is empty")
-        document = _checked(_read_pdf(data, name))
+        if not data.startswith(b"%PDF"):
+            raise InputError("the file is not a PDF")
+
+    def store_pdf(
+        self, actor: Actor, name: str, data: bytes, on_page: PageProgress | None = None,
+        finish: Finish | None = None,
+    ) -> ImportSummary:  # fmt: skip
+        """Read a PDF (`read_pdf`, the one parser of the command line, the web and the API) and store it as one
+        document with its archived copy under data_dir/uploads/<sha256>; `finish` runs in the same transaction."""
+        document = _checked(read_pdf(data, name, on_page))
         summary = ImportSummary(scanned=[document.id] if document.scanned else [])
         sha = hashlib.sha256(data).hexdigest()
         with _stored_upload(self.settings.data_dir / "uploads" / sha, data) as put_in_place:
-            self._write(actor, [document], summary, file_sha256=sha, before_commit=put_in_place)
+            self._write(actor, [document], summary, file_sha256=sha, before_commit=put_in_place, finish=finish)
         return summary
 
     def _write(
         self, actor: Actor, documents: list[EvidenceDocument], summary: ImportSummary,
         file_sha256: str | None = None, before_commit: Callable[[], None] | None = None,
+        finish: Finish | None = None,
     ) -> None:  # fmt: skip
         """Store the documents and their audit entry in one transaction. `file_sha256`: the archived copy of
         the one PDF they were read from, put in place by `before_commit` last (a failed write leaves no file,
-        a stored row never lacks its file)."""
+        a stored row never lacks its file); `finish(connection, summary)`: the caller's own record of it, in
+        the same transaction."""
         now = datetime.now(UTC)
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         with self.database.write() as connection:
@@ -260,11 +295,13 @@ class EvidenceLibrary:
                 AuditStore.record_in(connection, actor.organisation_id, actor, "evidence.import", "evidence_library",
                                      actor.organisation_id, **counts,
                                      documents=[d.id for d in documents[:20]])  # fmt: skip
+            summary.added += counts["added"]
+            summary.updated += counts["updated"]
+            summary.unchanged += counts["unchanged"]
+            if finish is not None:
+                finish(connection, summary)
             if before_commit is not None:
                 before_commit()
-        summary.added += counts["added"]
-        summary.updated += counts["updated"]
-        summary.unchanged += counts["unchanged"]
         if (counts["added"] or counts["updated"]) and actor.organisation_id in self._libraries:
             self._library(actor.organisation_id)  # an index built in this process is kept current at once
 
@@ -376,16 +413,30 @@ class EvidenceLibrary:
     # -- the in-memory index --------------------------------------------------------------------------------
 
     def _library(self, organisation_id: int) -> _Library:
-        """The organisation's index, brought up to date with the stored documents."""
+        """The organisation's index (the saved one on first use in this process, when there is a usable one),
+        brought up to date with the stored documents."""
         with self._lock:
             library = self._libraries.get(organisation_id)
             if library is None:
-                index = EvidenceIndex()
-                assistant = EvidenceAssistant(index, verdict_model=self._verdicts())
-                library = self._libraries[organisation_id] = _Library(index, assistant)
+                library = self._libraries[organisation_id] = self._new_library(EvidenceIndex())
         with library.lock:
+            if not library.loaded:
+                self._load(organisation_id, library)
             self._refresh(organisation_id, library)
         return library
+
+    def _new_library(self, index: EvidenceIndex, state: LibraryState | None = None) -> _Library:
+        return _Library(index, EvidenceAssistant(index, verdict_model=self._verdicts()), state or LibraryState(0, None))
+
+    def _load(self, organisation_id: int, library: _Library) -> None:
+        """The saved index and the library state it reflects, when there is one (called under the library's lock)."""
+        library.loaded = True
+        found = load_index(index_directory(self.settings, organisation_id))
+        if found is not None:
+            saved = self._new_library(*found)
+            library.index, library.assistant, library.state = saved.index, saved.assistant, saved.state
+            log.info("evidence library of organisation %s: saved index read (%d documents)", organisation_id,
+                     len(saved.index.documents))  # fmt: skip
 
     def _refresh(self, organisation_id: int, library: _Library) -> None:
         state = self.store.state(organisation_id)
@@ -395,13 +446,60 @@ class EvidenceLibrary:
         since = library.state.last_update - CLOCK_SLACK if library.state.last_update else None
         changed = self.store.documents_since(organisation_id, since)
         library.index.add(changed)
+        read = len(changed)
         if len(library.index.documents) != state.count:  # documents removed meanwhile: start again
             for stale in set(library.index.documents):
                 library.index.remove(stale)
-            library.index.add(self.store.documents_since(organisation_id, None))
+            everything = self.store.documents_since(organisation_id, None)
+            library.index.add(everything)
+            read += len(everything)
         library.state = state
+        self.documents_read += read
         log.info("evidence library of organisation %s: %d documents indexed (%d read)", organisation_id,
-                 len(library.index.documents), len(changed))  # fmt: skip
+                 len(library.index.documents), read)  # fmt: skip
+        self._save_later(organisation_id)
+
+    # -- the saved index ------------------------------------------------------------------------------------
+
+    def _save_later(self, organisation_id: int) -> None:
+        with self._lock:
+            self._unsaved.add(organisation_id)
+        self.saver.submit(organisation_id)
+
+    def _unsaved_ids(self, due_only: bool = True) -> list[int]:
+        """Organisations whose index changed since it was saved; `due_only`: saved SAVE_EVERY_S ago or never."""
+        due = time.monotonic() - SAVE_EVERY_S
+        with self._lock:
+            return sorted(o for o in self._unsaved if not due_only or self._saved_at.get(o, due) <= due)
+
+    def _save(self, organisation_id: int, _stop: threading.Event) -> int:
+        """Save the organisation's index (in the background: a search never waits for the disk); 1 when saved."""
+        with self._saving:
+            with self._lock:
+                self._unsaved.discard(organisation_id)
+                library = self._libraries.get(organisation_id)
+            if library is None:
+                return 0
+            with library.lock:  # the state the index reflects at least (it may hold later documents when written)
+                index, state = library.index, library.state
+            try:
+                save_index(index_directory(self.settings, organisation_id), index, state)
+                self._saved_at[organisation_id] = time.monotonic()
+            except OSError:
+                log.exception("the evidence index of organisation %s could not be saved", organisation_id)
+                return 0
+            return 1
+
+    def save_indexes(self) -> int:
+        """Save now every index changed since it was last saved (after the save under way, if any); how many this
+        call saved."""
+        with self._saving:
+            return sum(self._save(organisation_id, self.saver.stop) for organisation_id in self._unsaved_ids(False))
+
+    def close(self) -> None:
+        """Stop saving in the background, and save what is left (a command line's index is kept for the next)."""
+        self.saver.close()
+        self.save_indexes()
 
     def _verdicts(self) -> VerdictModel:
         if self._verdict_model is None:
@@ -427,12 +525,19 @@ def _checked(document: EvidenceDocument) -> EvidenceDocument:
     return document
 
 
-def _read_pdf(data: bytes, name: str) -> EvidenceDocument:
+def pdf_name(file_name: str) -> str:
+    """An uploaded PDF's document id: its file's own name (no folders, no control characters)."""
+    return strip_controls(Path(file_name or "").name).strip() or "document.pdf"
+
+
+def read_pdf(data: bytes, name: str, on_page: PageProgress | None = None) -> EvidenceDocument:
+    """A PDF's text as a document named `name` (its title, when the PDF names none); InputError when it is not a
+    PDF or cannot be read (a malformed PDF is bad input, never a server error)."""
     try:
-        document = pdf_document(data, name)
+        document = pdf_document(data, name, on_page=on_page)
     except InputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a malformed PDF is bad input, never a server error
+    except Exception as exc:  # noqa: BLE001 - whatever pypdf raises on a hostile file
         log.info("PDF %s could not be read: %s: %s", name, type(exc).__name__, exc)
         raise InputError(f"the PDF cannot be read ({type(exc).__name__})") from None
     if document.title is None:

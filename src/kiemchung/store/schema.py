@@ -617,3 +617,31 @@ archive_imports = Table(
     Index("ix_archive_imports_organisation", "organisation_id", "id"),
     Index("ix_archive_imports_state", "state"),
 )
+
+# PDFs uploaded to an organisation's evidence library, read in the background (issue 14): the file (kept until
+# it is read; a stored document keeps its archived copy in data_dir/uploads), pages read, and the outcome.
+evidence_imports = Table(
+    "evidence_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("requested_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("token_id", Integer, ForeignKey("api_tokens.id", ondelete="SET NULL")),
+    Column("file_name", String(200), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary),  # the PDF, until it is read
+    Column("state", String(12), nullable=False),  # queued | running | done | failed
+    Column("pages_total", Integer, nullable=False, server_default="0"),
+    Column("pages_read", Integer, nullable=False, server_default="0"),
+    Column("added", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("scanned", Boolean, nullable=False, server_default=false()),  # stored, but no text layer
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True)),  # a running import older than this was left by a stopped server
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error", Text),  # why nothing was stored (failed)
+    Index("ix_evidence_imports_organisation", "organisation_id", "id"),
+    Index("ix_evidence_imports_state", "state"),
+)

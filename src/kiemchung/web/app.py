@@ -102,9 +102,10 @@ def _resume_archiving(context: AppContext) -> None:
 
 
 def _resume_imports(context: AppContext) -> None:
-    """Background: archive imports queued or left running by the last run are taken up again."""
+    """Background: archive imports and evidence PDFs queued or left running by the last run are taken up again."""
     try:
         context.archive_imports.submit()
+        context.evidence_imports.submit()
     except Exception:  # noqa: BLE001 - never take the server down for it
         logger.exception("archive imports not resumed")
 

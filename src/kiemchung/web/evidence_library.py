@@ -1,9 +1,10 @@
-"""The evidence library over the web (issue 14): the JSON API (/api/v1/evidence…, a case's suggestions with
-the verdict on the rating scale, accepting one, a rebuttal drafted from the case's evidence) and the pages
-(/evidence with the archived copies of uploaded PDFs; the "Suggested evidence" block of a case page; the
-verdict form's "Draft from evidence" is in web/work_pages.py beside the form's other action). Both render the same
-service results (services/evidence_library.py), which check roles and organisations and write the audit log;
-every session POST carries its CSRF token, and bodies are held to the limits of web/limits.py."""
+"""The evidence library over the web (issue 14): the JSON API (/api/v1/evidence…, a PDF read in the background,
+a case's suggestions with the verdict on the rating scale, accepting one, a rebuttal drafted from the case's
+evidence) and the pages (/evidence with the archived copies of uploaded PDFs and the progress of one being read;
+the "Suggested evidence" block of a case page; the verdict form's "Draft from evidence" is in web/work_pages.py
+beside the form's other action). Both render the same service results (services/evidence_library.py,
+services/evidence_imports.py), which check roles and organisations and write the audit log; every session POST
+carries its CSRF token, and bodies are held to the limits of web/limits.py."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from kiemchung.errors import InputError
 from kiemchung.evidence.assistant import EvidenceSentence
 from kiemchung.services.evidence_library import MAX_TOP, ImportSummary, body_records, claimed_on
 from kiemchung.store.cases import Case
+from kiemchung.store.evidence_imports import EvidenceImport
 from kiemchung.web.auth import needs
 from kiemchung.web.deps import ContextDep, FormDep
 from kiemchung.web.downloads import attachment
@@ -37,6 +39,7 @@ Reader = Annotated[Actor, Depends(needs(READ))]
 Triager = Annotated[Actor, Depends(needs(TRIAGE))]
 LINE_FILES = {".jsonl", ".ndjson", ".json"}
 CASE_SUGGESTIONS = 5
+REFRESH_S = 1  # how often the page reloads itself while a PDF it follows is being read
 
 
 class AcceptIn(BaseModel):
@@ -58,6 +61,27 @@ async def import_documents(request: Request, actor: Triager, context: ContextDep
         raise InputError("the body holds no documents: send a JSON list or JSON Lines")
     summary = await run_in_threadpool(context.evidence_library.import_documents, actor, records)
     return summary.as_json()
+
+
+@api.post("/evidence/import", status_code=202)
+async def import_pdf(
+    request: Request,
+    actor: Triager,
+    context: ContextDep,
+    name: str = Query("", max_length=200, description="The PDF's file name: the document's id."),
+) -> dict[str, Any]:
+    """Import a PDF sent as the body (its id the `name` given, else `document.pdf`), read in the background:
+    answers 202 with the job; follow it with GET /api/v1/evidence/import/{id} until `finished`, then read the
+    documents `added`/`updated`/`unchanged`, `scanned` (no text layer: stored, not searchable) or the `error`."""
+    data = await request.body()
+    job = await run_in_threadpool(context.evidence_imports.request, actor, name, data)
+    return {**job.as_json(), "status_url": f"/api/v1/evidence/import/{job.id}"}
+
+
+@api.get("/evidence/import/{job_id}")
+def import_status(job_id: int, actor: Triager, context: ContextDep) -> dict[str, Any]:
+    """A PDF import of your organisation: its state, pages read of the PDF's pages, and its outcome."""
+    return context.evidence_imports.status(actor, job_id).as_json()
 
 
 @api.get("/evidence/documents")
@@ -110,13 +134,23 @@ def _page(request: Request, actor: Actor, context: AppContext, status: int = 200
     q = request.query_params.get("q", "")[:5000]
     page = _page_number(request.query_params.get("page"))
     results = context.evidence_library.search(actor, q, 10) if q.strip() else None
+    job = _pdf_import(request, actor, context)
     return render(request, "evidence.html", status=status, q=q, results=results,
-                  library=context.evidence_library.documents(actor, page, 50),
+                  library=context.evidence_library.documents(actor, page, 50), pdf_import=job,
+                  refresh=REFRESH_S if job is not None and not job.finished else None,
                   message=request.query_params.get("msg"), **extra)  # fmt: skip
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+def _page_number(raw: str | None, default: int = 1) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and 0 < int(raw) <= 100_000_000 else default
+
+
+def _pdf_import(request: Request, actor: Actor, context: AppContext) -> EvidenceImport | None:
+    """The PDF import the page follows (`?import=`), for those who import: another organisation's is 404."""
+    job_id = _page_number(request.query_params.get("import"), 0)
+    if not job_id or not actor.can(TRIAGE):
+        return None
+    return context.evidence_imports.status(actor, job_id)
 
 
 @pages.get("/evidence", response_class=HTMLResponse)
@@ -133,13 +167,17 @@ def document_file(row: int, actor: Reader, context: ContextDep) -> Response:
 
 @pages.post("/evidence/import", response_class=HTMLResponse)
 async def import_form(request: Request, actor: Triager, context: ContextDep) -> Response:
-    """A .jsonl (or JSON list) or .pdf file; the page comes back with the summary (or the reason it failed)."""
+    """A .jsonl (or JSON list) file: the page comes back with the summary (or the reason it failed). A .pdf:
+    queued to be read in the background, the browser sent to /evidence?import={job}, which follows it."""
     async with request.form(max_part_size=context.settings.upload_max_bytes + 1) as form:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             return await run_in_threadpool(_page, request, actor, context, 422, import_error="choose a file")
         name, data = upload.filename or "", await upload.read(context.settings.upload_max_bytes + 1)
     try:
+        if Path(name).suffix.lower() == ".pdf" or data.startswith(b"%PDF"):
+            job = await run_in_threadpool(context.evidence_imports.request, actor, name, data)
+            return RedirectResponse(f"/evidence?import={job.id}#import-h", status_code=303)
         summary = await run_in_threadpool(_imported, context, actor, name, data)
     except InputError as exc:
         return await run_in_threadpool(_page, request, actor, context, 422, import_error=str(exc))
@@ -148,8 +186,6 @@ async def import_form(request: Request, actor: Triager, context: ContextDep) -> 
 
 def _imported(context: AppContext, actor: Actor, name: str, data: bytes) -> ImportSummary:
     suffix = Path(name).suffix.lower()
-    if suffix == ".pdf" or data.startswith(b"%PDF"):
-        return context.evidence_library.import_pdf(actor, name, data)
     if suffix not in LINE_FILES:
         raise InputError("choose a .jsonl (JSON Lines) or .pdf file")
     if len(data) > context.settings.upload_max_bytes:

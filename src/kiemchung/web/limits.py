@@ -28,7 +28,7 @@ from kiemchung.settings import Settings
 from kiemchung.web.auth import SESSION_COOKIE
 
 MULTIPART_OVERHEAD = 100_000  # boundaries, part headers and the form's small fields around an upload
-UPLOAD_PATHS = re.compile(r"^((/api/v1)?/cases/[^/]+/evidence/file|/evidence/import)$")
+UPLOAD_PATHS = re.compile(r"^(/api/v1)?(/cases/[^/]+/evidence/file|/evidence/import)$")
 BATCH_PATHS = frozenset({"/api/v1/posts", "/api/v1/match", "/api/v1/evidence/documents"})
 ARCHIVE_IMPORT_PATHS = frozenset({"/archive/import", "/api/v1/factchecks/import"})  # KIEMCHUNG_ARCHIVE_IMPORT_MAX_BYTES
 T = TypeVar("T")
